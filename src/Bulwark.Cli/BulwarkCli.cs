@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Bulwark.Cli.Commands;
+
+namespace Bulwark.Cli;
+
+/// <summary>The <c>bulwark</c> command tree. Each command lives in its own file under Commands/.</summary>
+internal static class BulwarkCli
+{
+    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Bulwark: a safety system for automated trading.");
+        root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = Build(stdout, stderr);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("Run 'bulwark --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Exit codes shared by every command.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>Something failed at run time (store unreadable, nothing running).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad input: invalid configuration or arguments.</summary>
+    public const int Usage = 2;
+}

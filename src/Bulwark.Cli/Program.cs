@@ -1,0 +1,3 @@
+using Bulwark.Cli;
+
+return await BulwarkCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

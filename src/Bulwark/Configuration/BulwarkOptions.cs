@@ -1,0 +1,26 @@
+namespace Bulwark;
+
+/// <summary>
+/// Everything Bulwark needs to start. Bound from <c>bulwark.yaml</c> (with <c>BULWARK__SECTION__KEY</c>
+/// environment overrides) or built in code, then validated once, before anything runs.
+/// </summary>
+public sealed class BulwarkOptions
+{
+    /// <summary>Availability objective, a fraction strictly between 0 and 1. Default 0.999.</summary>
+    public double AvailabilityTarget { get; set; } = BulwarkDefaults.AvailabilityTarget;
+
+    /// <summary>Longest acceptable recovery, in seconds. Default 60.</summary>
+    public double MaxRecoveryTimeSeconds { get; set; } = BulwarkDefaults.MaxRecoveryTimeSeconds;
+
+    /// <summary>Spare replicas promised (N+k). Default 3.</summary>
+    public int RedundancyLevel { get; set; } = BulwarkDefaults.RedundancyLevel;
+
+    /// <summary>Default interval between two runs of a check, in seconds. Default 5.</summary>
+    public double CheckIntervalSeconds { get; set; } = BulwarkDefaults.CheckIntervalSeconds;
+
+    /// <summary>Directory of the embedded store, relative to the working directory. Default <c>.bulwark</c>.</summary>
+    public string DataDirectory { get; set; } = BulwarkDefaults.DataDirectory;
+
+    /// <summary>The components to watch.</summary>
+    public IList<ComponentOptions> Components { get; } = new List<ComponentOptions>();
+}
