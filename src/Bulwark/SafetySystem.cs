@@ -1,0 +1,137 @@
+using System.Diagnostics.Metrics;
+using Bulwark.Diagnostics;
+using Bulwark.Health;
+using Bulwark.Health.Checks;
+using Bulwark.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bulwark;
+
+/// <summary>
+/// The safety system: one object that owns the components named in the original architecture record.
+/// Create it with <see cref="Create"/> (or <c>services.AddBulwark(configuration)</c> in a host), start
+/// it, and read <see cref="Manager"/> for states and transitions.
+/// </summary>
+public sealed class SafetySystem : IAsyncDisposable
+{
+    private readonly BulwarkOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly IServiceProvider? _services;
+    private readonly IMeterFactory? _meterFactory;
+    private readonly IEventStore? _suppliedStore;
+    private readonly HttpClient _http;
+    private readonly BulwarkMetrics _metrics;
+    private readonly HeartbeatRegistry _heartbeats;
+    private IEventStore? _ownedStore;
+    private SafetyManager? _manager;
+    private int _state; // 0 created, 1 started, 2 stopped
+
+    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory)
+    {
+        _options = options;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _suppliedStore = store;
+        _services = services;
+        _meterFactory = meterFactory;
+        _http = HttpProbeClient.Create();
+        _metrics = new BulwarkMetrics(meterFactory);
+        _heartbeats = new HeartbeatRegistry(time);
+    }
+
+    /// <summary>
+    /// Creates a safety system from validated options (the record's <c>create_safety_system</c>).
+    /// Every configuration error is reported at once in a <see cref="BulwarkOptionsException"/>;
+    /// nothing is started half-configured.
+    /// </summary>
+    /// <param name="options">What to watch and the figures to hold it to.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
+    /// <param name="eventStore">The event log; the embedded SQLite file under the data directory when null.</param>
+    public static SafetySystem Create(BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null) =>
+        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null);
+
+    internal static SafetySystem Create(
+        BulwarkOptions options,
+        TimeProvider? timeProvider,
+        ILoggerFactory? loggerFactory,
+        IEventStore? eventStore,
+        IServiceProvider? services,
+        IMeterFactory? meterFactory,
+        IReadOnlyCollection<string>? healthCheckRegistrations)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = BulwarkOptionsValidator.Validate(options, healthCheckRegistrations);
+        if (errors.Count > 0)
+        {
+            throw new BulwarkOptionsException(errors);
+        }
+
+        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory);
+    }
+
+    /// <summary>The validated options the system runs with.</summary>
+    public BulwarkOptions Options => _options;
+
+    /// <summary>Component and system states. Available once started.</summary>
+    public SafetyManager Manager => _manager ?? throw new InvalidOperationException("Start the safety system first.");
+
+    /// <summary>The event log. Available once started.</summary>
+    public IEventStore Events => _suppliedStore ?? _ownedStore ?? throw new InvalidOperationException("Start the safety system first.");
+
+    /// <summary>Path of the embedded store's file under the data directory.</summary>
+    public string DatabasePath => Path.GetFullPath(Path.Combine(_options.DataDirectory, BulwarkDefaults.DatabaseFileName));
+
+    /// <summary>Opens the store and starts every check. Returns once the start is recorded in the event log.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("A safety system starts once.");
+        }
+
+        var store = _suppliedStore;
+        if (store is null)
+        {
+            _ownedStore = await SqliteEventStore.OpenAsync(DatabasePath, cancellationToken).ConfigureAwait(false);
+            store = _ownedStore;
+        }
+
+        var context = new ProbeContext(_http, _time, _heartbeats, _services);
+        _manager = new SafetyManager(
+            _options,
+            (component, check, interval) => ProbeFactory.Create(component, check, context, interval),
+            _heartbeats,
+            store,
+            _time,
+            _loggerFactory.CreateLogger<SafetyManager>(),
+            _metrics);
+        await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every check, writes the final status and records the stop.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+        {
+            return;
+        }
+
+        await _manager!.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops if running, then releases the store, the HTTP client and the meter.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_ownedStore is not null)
+        {
+            await _ownedStore.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _http.Dispose();
+        _metrics.Dispose();
+    }
+}

@@ -1,0 +1,24 @@
+namespace Bulwark.Tests.TestSupport;
+
+/// <summary>Waits on a condition with a deadline; never a fixed sleep.</summary>
+internal static class Eventually
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string? what = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what);
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string? what = null)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"Condition not met within {timeout.TotalSeconds} s: {what ?? "(unnamed)"}");
+            }
+
+            await Task.Delay(Poll);
+        }
+    }
+}
