@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Bulwark.Cli.Commands;
 
 namespace Bulwark.Cli;
@@ -6,9 +7,15 @@ namespace Bulwark.Cli;
 /// <summary>The <c>bulwark</c> command tree. Each command lives in its own file under Commands/.</summary>
 internal static class BulwarkCli
 {
-    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("Bulwark: a safety system for automated trading.");
+        // A plain command named like the tool, so help says `bulwark` whatever the assembly is called.
+        var root = new Command("bulwark", "Bulwark: a safety system for automated trading.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EventsCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

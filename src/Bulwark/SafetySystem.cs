@@ -72,6 +72,12 @@ public sealed class SafetySystem : IAsyncDisposable
         return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory);
     }
 
+    /// <summary>
+    /// Raised after every component or system transition is appended to the event log (see
+    /// <see cref="SafetyManager.Transitioned"/>). Subscribe before <see cref="StartAsync"/> to miss none.
+    /// </summary>
+    public event Action<SafetyEvent>? Transitioned;
+
     /// <summary>The validated options the system runs with.</summary>
     public BulwarkOptions Options => _options;
 
@@ -108,6 +114,7 @@ public sealed class SafetySystem : IAsyncDisposable
             _time,
             _loggerFactory.CreateLogger<SafetyManager>(),
             _metrics);
+        _manager.Transitioned += e => Transitioned?.Invoke(e);
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,0 +1,69 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark;
+
+/// <summary>Registers Bulwark in a generic host.</summary>
+public static class BulwarkServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the safety system, configured from <paramref name="configuration"/> (the shape of
+    /// <c>bulwark.yaml</c>), and a hosted service that starts and stops it with the host. Safe to
+    /// call twice: the second call changes nothing. Invalid configuration fails the host's start with
+    /// every error at once.
+    /// </summary>
+    public static IServiceCollection AddBulwark(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddBulwark(_ =>
+        {
+            var (options, errors) = BulwarkConfiguration.Bind(configuration);
+            return errors.Count > 0 ? throw new BulwarkOptionsException(errors) : options!;
+        });
+    }
+
+    /// <summary>Adds the safety system with options built in code.</summary>
+    public static IServiceCollection AddBulwark(this IServiceCollection services, BulwarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return services.AddBulwark(_ => options);
+    }
+
+    private static IServiceCollection AddBulwark(this IServiceCollection services, Func<IServiceProvider, BulwarkOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(SafetySystem)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider =>
+        {
+            var registrations = provider.GetService<IOptions<HealthCheckServiceOptions>>()?.Value.Registrations.Select(r => r.Name).ToArray();
+            return SafetySystem.Create(
+                options(provider),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetService<ILoggerFactory>(),
+                provider.GetService<IEventStore>(),
+                provider,
+                provider.GetService<IMeterFactory>(),
+                registrations ?? []);
+        });
+        services.AddHostedService<BulwarkHostedService>();
+        return services;
+    }
+}
+
+/// <summary>Starts the safety system with the host and stops it with the host.</summary>
+internal sealed class BulwarkHostedService(SafetySystem system) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => system.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => system.StopAsync(cancellationToken);
+}
