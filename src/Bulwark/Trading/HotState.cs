@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Bulwark.Trading;
+
+/// <summary>
+/// Per-account worst-case totals, padded to two cache lines so two accounts never share one (false sharing
+/// between threads trading different accounts). Every field is changed only with <see cref="Interlocked"/>.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct AccountCounters
+{
+    /// <summary>Sum of |position notional at cost| plus working notional.</summary>
+    [FieldOffset(0)] public double Gross;
+
+    /// <summary>Signed position notional at cost plus working buy notional.</summary>
+    [FieldOffset(8)] public double NetLong;
+
+    /// <summary>Minus signed position notional at cost plus working sell notional.</summary>
+    [FieldOffset(16)] public double NetShort;
+
+    [FieldOffset(24)] public long WorkingCount;
+
+    [FieldOffset(32)] public double WorkingNotional;
+
+    /// <summary>Theoretical arrival time of the message bucket (GCRA), in timestamp ticks.</summary>
+    [FieldOffset(40)] public long MessageTat;
+
+    [FieldOffset(48)] public long CancelTat;
+}
+
+/// <summary>A single padded long (firm-wide bucket state), alone on its cache line.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PaddedLong
+{
+    [FieldOffset(64)] public long Value;
+}
+
+/// <summary>
+/// Worst-case position of one account in one symbol: <c>WorstLong = position + working buys</c> and
+/// <c>WorstShort = -position + working sells</c>. Every increase goes through a bounded compare-exchange, so
+/// no interleaving of threads can take either over its limit; decreases are unconditional adds.
+/// </summary>
+internal struct PairCounters
+{
+    public long WorstLong;
+    public long WorstShort;
+}
+
+/// <summary>A reference price under a sequence lock: odd version = being written.</summary>
+internal struct ReferencePrice
+{
+    public int Version;
+    public double Price;
+    public long Timestamp;
+}
+
+/// <summary>Lock-free bounded adds, the only way the hot path grows a shared total.</summary>
+internal static class BoundedAdd
+{
+    /// <summary>Adds <paramref name="amount"/> when the result stays at or below <paramref name="limit"/>; returns the result it saw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryAdd(ref long location, long amount, long limit, out long result)
+    {
+        // Volatile.Read: acquire; the compare-exchange below is a full fence and the only publication.
+        var current = Volatile.Read(ref location);
+        while (true)
+        {
+            result = current + amount;
+            if (result > limit)
+            {
+                return false;
+            }
+
+            var seen = Interlocked.CompareExchange(ref location, result, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Double version; compares bit patterns so a NaN can never make the loop spin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryAdd(ref double location, double amount, double limit, out double result)
+    {
+        var current = Volatile.Read(ref location);
+        while (true)
+        {
+            result = current + amount;
+            if (!(result <= limit))
+            {
+                return false;
+            }
+
+            var seen = Interlocked.CompareExchange(ref location, result, current);
+            if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current))
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Unconditional atomic add of a double (releases and fills).</summary>
+    public static void Add(ref double location, double amount)
+    {
+        var current = Volatile.Read(ref location);
+        while (true)
+        {
+            var seen = Interlocked.CompareExchange(ref location, current + amount, current);
+            if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current))
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>
+    /// One message through a token bucket in GCRA form: one compare-exchange on one long. Accepted while the
+    /// theoretical arrival time stays within the burst allowance of now.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryTake(ref long tat, long now, long interval, long burst, out long backlog)
+    {
+        var current = Volatile.Read(ref tat);
+        while (true)
+        {
+            var next = (current > now ? current : now) + interval;
+            backlog = next - now;
+            if (backlog > burst)
+            {
+                return false;
+            }
+
+            var seen = Interlocked.CompareExchange(ref tat, next, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+}
+
+/// <summary>
+/// Every order the gate accepted, by client order id: open addressing with linear probing, insert-only, so a
+/// check claims a slot with one compare-exchange and two threads with the same id cannot both win. Slots are
+/// never reused for the life of the gate (capacity is configured); when a probe finds no free slot in
+/// <see cref="MaximumProbe"/> steps the order is refused (fail closed).
+/// </summary>
+internal sealed class WorkingOrderTable
+{
+    public const int MaximumProbe = 256;
+    public const int Pending = 0;
+    public const int Working = 1;
+    public const int Done = 2;
+
+    private readonly long[] _keys;
+    private readonly int _mask;
+
+    public WorkingOrderTable(int capacity)
+    {
+        _keys = new long[capacity];
+        _mask = capacity - 1;
+        State = new int[capacity];
+        Account = new int[capacity];
+        Strategy = new int[capacity];
+        Symbol = new int[capacity];
+        Side = new OrderSide[capacity];
+        Leaves = new long[capacity];
+        UnitNotional = new double[capacity];
+        Acknowledged = new bool[capacity];
+    }
+
+    public int[] State { get; }
+
+    public int[] Account { get; }
+
+    public int[] Strategy { get; }
+
+    public int[] Symbol { get; }
+
+    public OrderSide[] Side { get; }
+
+    /// <summary>Quantity still working; changed only under the gate's report lock.</summary>
+    public long[] Leaves { get; }
+
+    /// <summary>Price x multiplier used for the reservation.</summary>
+    public double[] UnitNotional { get; }
+
+    public bool[] Acknowledged { get; }
+
+    public int Capacity => _keys.Length;
+
+    /// <summary>0: inserted (slot set); 1: duplicate id; 2: no free slot within the probe limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TryInsert(long id, out int slot)
+    {
+        var i = Home(id);
+        for (var probe = 0; probe < MaximumProbe; probe++)
+        {
+            // Volatile.Read: acquire, pairs with the compare-exchange of another inserter.
+            var key = Volatile.Read(ref _keys[i]);
+            if (key == 0)
+            {
+                key = Interlocked.CompareExchange(ref _keys[i], id, 0);
+                if (key == 0)
+                {
+                    slot = i;
+                    return 0;
+                }
+            }
+
+            if (key == id)
+            {
+                slot = i;
+                return 1;
+            }
+
+            i = (i + 1) & _mask;
+        }
+
+        slot = -1;
+        return 2;
+    }
+
+    /// <summary>The slot holding <paramref name="id"/>, or -1.</summary>
+    public int Find(long id)
+    {
+        var i = Home(id);
+        for (var probe = 0; probe < MaximumProbe; probe++)
+        {
+            var key = Volatile.Read(ref _keys[i]);
+            if (key == id)
+            {
+                return i;
+            }
+
+            if (key == 0)
+            {
+                return -1;
+            }
+
+            i = (i + 1) & _mask;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Every slot that holds a working order (off the hot path: kill switch, snapshots).</summary>
+    public IEnumerable<(long Id, int Slot)> WorkingOrders()
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            if (Volatile.Read(ref State[i]) == Working)
+            {
+                yield return (Volatile.Read(ref _keys[i]), i);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Home(long id) => (int)((uint)((ulong)(id * unchecked((long)0x9E3779B97F4A7C15)) >> 32) & (uint)_mask);
+}

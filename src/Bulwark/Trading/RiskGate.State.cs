@@ -1,0 +1,625 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Bulwark.Trading;
+
+/// <summary>Off the order path: execution reports, positions and P&amp;L, trading states, loss limits, runtime changes.</summary>
+public sealed partial class RiskGate
+{
+    // Sources of a scope's control word; the word is the OR of all sources.
+    internal const int ManualSource = 0;
+    internal const int KillSwitchSource = 1;
+    internal const int LossLimitSource = 2;
+    internal const int CircuitBreakerSource = 3;
+    internal const int SystemStateSource = 4;
+    internal const int RepeatedExecutionSource = 5;
+    internal const int SourceCount = 6;
+
+    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution"];
+
+    // One lock for everything off the order path; Check never takes it.
+    private readonly Lock _sync = new();
+    private readonly int[] _sources;
+    private readonly long[] _position;
+    private readonly double[] _averagePrice;
+    private readonly double[] _realized;
+    private readonly HashSet<long> _executions = [];
+    private readonly Dictionary<(int Strategy, int Symbol, OrderSide Side), Queue<long>> _recentFills = [];
+    private readonly double[] _sessionStartEquity;
+    private readonly double[] _peakEquity;
+    private readonly bool[] _lossBreached;
+    private readonly TradingCircuitBreaker _breaker;
+    private double _firmSessionStartEquity;
+    private double _firmPeakEquity;
+    private bool _firmLossBreached;
+    private long _session;
+
+    /// <summary>The venue acknowledged the order. False when the order is unknown.</summary>
+    public bool OnAck(long clientOrderId)
+    {
+        lock (_sync)
+        {
+            var slot = FindReported(clientOrderId);
+            if (slot < 0)
+            {
+                return false;
+            }
+
+            _orders.Acknowledged[slot] = true;
+            _breaker.OnAck(_time.GetTimestamp());
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The venue rejected the order (or a venue error ended it): its reservation is released. A venue error
+    /// counts toward the consecutive-venue-errors breaker; every reject counts toward the reject rate.
+    /// </summary>
+    public bool OnReject(long clientOrderId, bool venueError = false)
+    {
+        lock (_sync)
+        {
+            _breaker.OnReject(_time.GetTimestamp(), venueError);
+            var slot = FindReported(clientOrderId);
+            if (slot < 0)
+            {
+                return false;
+            }
+
+            Release(slot);
+            return true;
+        }
+    }
+
+    /// <summary>The order was cancelled: what was still working is released. False when unknown or already done.</summary>
+    public bool OnCancel(long clientOrderId)
+    {
+        lock (_sync)
+        {
+            var slot = FindReported(clientOrderId);
+            if (slot < 0 || Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Working)
+            {
+                return false;
+            }
+
+            Release(slot);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A fill (partial or full). Applied exactly once per <paramref name="executionId"/>: a repeated report
+    /// returns false and changes nothing. A fill after a cancel still moves the position (it happened).
+    /// </summary>
+    public bool OnFill(long clientOrderId, long executionId, long quantity, double price)
+    {
+        if (quantity <= 0 || !(double.IsFinite(price) && price > 0))
+        {
+            return false;
+        }
+
+        lock (_sync)
+        {
+            var slot = FindReported(clientOrderId);
+            if (slot < 0 || !_executions.Add(executionId))
+            {
+                return false;
+            }
+
+            ApplyFill(slot, quantity, price);
+            RecordExecution(slot, _time.GetTimestamp());
+            return true;
+        }
+    }
+
+    /// <summary>Position, average price, realized P&amp;L and worst cases of one account in one symbol.</summary>
+    public PositionSnapshot GetPosition(int account, int symbol)
+    {
+        lock (_sync)
+        {
+            var p = (account * _universe.SymbolCount) + symbol;
+            return new PositionSnapshot(_position[p], _averagePrice[p], _realized[p],
+                Volatile.Read(ref _pairs[p].WorstLong), -Volatile.Read(ref _pairs[p].WorstShort));
+        }
+    }
+
+    /// <summary>Client order ids still working (acknowledged or not).</summary>
+    public IReadOnlyList<long> GetWorkingOrders()
+    {
+        lock (_sync)
+        {
+            return [.. _orders.WorkingOrders().Select(o => o.Id)];
+        }
+    }
+
+    /// <summary>Sets the manual trading state of a scope; audited as an event with who and why.</summary>
+    public void SetTradingState(TradingScope scope, TradingState state, string who, string why)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(why);
+        lock (_sync)
+        {
+            SetSource(ScopeIndexOrThrow(scope), ManualSource, StateBits(state), who, why);
+        }
+    }
+
+    /// <summary>The trading state a scope is in by itself (not counting wider scopes).</summary>
+    public TradingState GetTradingState(TradingScope scope)
+    {
+        var control = Volatile.Read(ref _control[ScopeIndexOrThrow(scope)]);
+        return (control & (HaltedBit | KilledBit)) != 0 ? TradingState.Halted
+            : (control & ReducingBit) != 0 ? TradingState.Reducing : TradingState.Active;
+    }
+
+    /// <summary>Re-enables a strategy the repeated-execution throttle disabled (RTS 6 art. 15(3): a person decides).</summary>
+    public void EnableStrategy(string strategy, string who, string why)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(why);
+        lock (_sync)
+        {
+            var index = ScopeIndexOrThrow(TradingScope.ForStrategy(strategy));
+            if (_sources[(index * SourceCount) + RepeatedExecutionSource] == 0)
+            {
+                return;
+            }
+
+            SetSource(index, RepeatedExecutionSource, 0, who, why);
+            Publish(NewEvent(TradingEventKinds.StrategyEnabled, TradingScope.ForStrategy(strategy).ToString(), why, who));
+        }
+    }
+
+    /// <summary>A deep copy of the options in force, to edit and pass to <see cref="ApplyLimits"/>.</summary>
+    public RiskGateOptions GetOptions() => Volatile.Read(ref _limits).Options.CloneLimits();
+
+    /// <summary>
+    /// Changes limits, restricted list, enabled checks and policies while trading. The change is validated
+    /// whole first (every error returned, nothing applied), then published atomically: every check uses
+    /// either the old table or the new one. Accounts, strategies and instruments cannot change at runtime.
+    /// Audited as an event with who and why. Returns the errors (empty when applied).
+    /// </summary>
+    public IReadOnlyList<OptionsError> ApplyLimits(RiskGateOptions options, string who, string why)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(why);
+        var errors = RiskGateOptionsValidator.Validate(options);
+        if (errors.Count == 0 && !_universe.SameAs(options))
+        {
+            errors.Add(new("trading", "accounts, strategies and instruments cannot change while trading; restart to change them"));
+        }
+
+        var current = Volatile.Read(ref _limits);
+        if (errors.Count == 0 && options.OrderCapacity != current.Options.OrderCapacity)
+        {
+            errors.Add(new("trading.orderCapacity", "cannot change while trading"));
+        }
+
+        lock (_sync)
+        {
+            if (errors.Count > 0)
+            {
+                Publish(NewEvent(TradingEventKinds.LimitsChangeRefused, "firm", why, who,
+                    JsonSerializer.Serialize(errors.Select(e => e.ToString()).ToArray())));
+                return errors;
+            }
+
+            var table = new LimitTable(options.CloneLimits(), _universe, _time.TimestampFrequency);
+
+            // Volatile.Write: release; pairs with the Volatile.Read at the start of Check.
+            Volatile.Write(ref _limits, table);
+            Publish(NewEvent(TradingEventKinds.LimitsChanged, "firm", why, who,
+                JsonSerializer.Serialize(new { enabledChecks = options.EnabledChecks.ToString(), restricted = options.RestrictedSymbols.Order(StringComparer.Ordinal).ToArray() })));
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Runs the checks that live off the order path: session reset, loss limits and the circuit breakers.
+    /// Called periodically by <see cref="TradingSafetyBridge"/> (and directly by tests).
+    /// </summary>
+    internal void Evaluate()
+    {
+        lock (_sync)
+        {
+            var t = Volatile.Read(ref _limits);
+            var now = _time.GetUtcNow();
+            var session = SessionIndex(now, t.Options.SessionStart);
+            var equity = AccountEquity();
+            var firmEquity = equity.Sum();
+            if (session != _session)
+            {
+                ResetSession(session, equity, firmEquity);
+            }
+
+            if ((t.Enabled & RiskChecks.LossLimits) != 0)
+            {
+                EvaluateLossLimits(t, equity, firmEquity);
+            }
+
+            _breaker.Evaluate(_time.GetTimestamp(), firmEquity, (t.Enabled & RiskChecks.CircuitBreakers) != 0);
+        }
+    }
+
+    /// <summary>Daily P&amp;L (equity now minus at session start) of an account, from reference prices.</summary>
+    internal double DailyPnl(int account)
+    {
+        lock (_sync)
+        {
+            return AccountEquity()[account] - _sessionStartEquity[account];
+        }
+    }
+
+    internal TradingCircuitBreaker Breaker => _breaker;
+
+    internal int ScopeIndexOrThrow(TradingScope scope)
+    {
+        var index = _universe.ScopeIndex(scope);
+        return index >= 0 ? index : throw new ArgumentException($"unknown scope {scope}", nameof(scope));
+    }
+
+    /// <summary>Sets one source of a scope's control word and republishes the word; an event when it changes. Caller holds the lock.</summary>
+    internal void SetSource(int scopeIndex, int source, int bits, string actor, string cause)
+    {
+        var before = _control[scopeIndex];
+        _sources[(scopeIndex * SourceCount) + source] = bits;
+        var after = 0;
+        for (var i = 0; i < SourceCount; i++)
+        {
+            after |= _sources[(scopeIndex * SourceCount) + i];
+        }
+
+        // Volatile.Write: release; pairs with the Volatile.Read of the control words in Check.
+        Volatile.Write(ref _control[scopeIndex], after);
+        if (before != after)
+        {
+            Publish(NewEvent(TradingEventKinds.TradingState, ScopeName(scopeIndex), $"{SourceNames[source]}: {cause}", actor) with
+            {
+                From = ControlName(before),
+                To = ControlName(after),
+            });
+        }
+    }
+
+    internal int GetSource(int scopeIndex, int source)
+    {
+        lock (_sync)
+        {
+            return _sources[(scopeIndex * SourceCount) + source];
+        }
+    }
+
+    internal Lock Sync => _sync;
+
+    /// <summary>Working client order ids in a scope (firm: all). Caller holds the lock.</summary>
+    internal List<long> WorkingOrdersIn(TradingScope scope)
+    {
+        var ids = new List<long>();
+        foreach (var (id, slot) in _orders.WorkingOrders())
+        {
+            var match = scope.Level switch
+            {
+                ScopeLevel.Firm => true,
+                ScopeLevel.Account => _universe.AccountNames[_orders.Account[slot]] == scope.Name,
+                ScopeLevel.Strategy => _universe.StrategyNames[_orders.Strategy[slot]] == scope.Name,
+                _ => _universe.SymbolNames[_orders.Symbol[slot]] == scope.Name,
+            };
+            if (match)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
+    internal SafetyEvent NewEvent(string kind, string subject, string? cause, string? actor, string? evidence = null) => new()
+    {
+        Time = _time.GetUtcNow(),
+        Kind = kind,
+        Subject = subject,
+        Cause = cause,
+        Actor = actor,
+        Evidence = evidence,
+    };
+
+    internal static int StateBits(TradingState state) => state switch
+    {
+        TradingState.Reducing => ReducingBit,
+        TradingState.Halted => HaltedBit,
+        _ => 0,
+    };
+
+    private static string ControlName(int control) =>
+        (control & KilledBit) != 0 ? "Killed" :
+        (control & HaltedBit) != 0 ? "Halted" :
+        (control & DisabledBit) != 0 ? "Disabled" :
+        (control & ReducingBit) != 0 ? "Reducing" : "Active";
+
+    private string ScopeName(int index)
+    {
+        var u = _universe;
+        if (index == 0)
+        {
+            return TradingScope.Firm.ToString();
+        }
+
+        index--;
+        if (index < u.AccountCount)
+        {
+            return TradingScope.ForAccount(u.AccountNames[index]).ToString();
+        }
+
+        index -= u.AccountCount;
+        return index < u.StrategyCount
+            ? TradingScope.ForStrategy(u.StrategyNames[index]).ToString()
+            : TradingScope.ForSymbol(u.SymbolNames[index - u.StrategyCount]).ToString();
+    }
+
+    private int FindReported(long clientOrderId)
+    {
+        var slot = _orders.Find(clientOrderId);
+
+        // Pending: the check that claimed the id has not published the order yet, so no venue can have seen it.
+        return slot >= 0 && Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Pending ? slot : -1;
+    }
+
+    /// <summary>Releases what is still working of an order and marks it done. Caller holds the lock.</summary>
+    private void Release(int slot)
+    {
+        if (Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Working)
+        {
+            return;
+        }
+
+        var a = _orders.Account[slot];
+        var y = _orders.Symbol[slot];
+        var leaves = _orders.Leaves[slot];
+        var notional = leaves * _orders.UnitNotional[slot];
+        ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
+        ref var account = ref _accounts[a];
+        if (_orders.Side[slot] == OrderSide.Buy)
+        {
+            Interlocked.Add(ref pair.WorstLong, -leaves);
+            BoundedAdd.Add(ref account.NetLong, -notional);
+        }
+        else
+        {
+            Interlocked.Add(ref pair.WorstShort, -leaves);
+            BoundedAdd.Add(ref account.NetShort, -notional);
+        }
+
+        BoundedAdd.Add(ref account.Gross, -notional);
+        BoundedAdd.Add(ref account.WorkingNotional, -notional);
+        Interlocked.Decrement(ref account.WorkingCount);
+        _orders.Leaves[slot] = 0;
+        Volatile.Write(ref _orders.State[slot], WorkingOrderTable.Done);
+    }
+
+    private void ApplyFill(int slot, long quantity, double price)
+    {
+        var a = _orders.Account[slot];
+        var y = _orders.Symbol[slot];
+        var side = _orders.Side[slot];
+        var working = Volatile.Read(ref _orders.State[slot]) == WorkingOrderTable.Working;
+        var leaves = working ? _orders.Leaves[slot] : 0;
+        var released = Math.Min(quantity, leaves);
+        var releasedNotional = released * _orders.UnitNotional[slot];
+        var multiplier = _universe.Multiplier[y];
+        var p = (a * _universe.SymbolCount) + y;
+
+        var oldPosition = _position[p];
+        var oldNotional = oldPosition * _averagePrice[p] * multiplier;
+        var signed = side == OrderSide.Buy ? quantity : -quantity;
+        MovePosition(p, signed, price, multiplier);
+        var newNotional = _position[p] * _averagePrice[p] * multiplier;
+        var netChange = newNotional - oldNotional;
+        var grossChange = Math.Abs(newNotional) - Math.Abs(oldNotional);
+
+        ref var pair = ref _pairs[p];
+        ref var account = ref _accounts[a];
+
+        // A fill turns working quantity into position: the worst case on its own side changes only by what
+        // was filled beyond the reservation (a late fill after a cancel), the other side shrinks by the fill.
+        if (side == OrderSide.Buy)
+        {
+            Interlocked.Add(ref pair.WorstLong, quantity - released);
+            Interlocked.Add(ref pair.WorstShort, -quantity);
+            BoundedAdd.Add(ref account.NetLong, netChange - releasedNotional);
+            BoundedAdd.Add(ref account.NetShort, -netChange);
+        }
+        else
+        {
+            Interlocked.Add(ref pair.WorstShort, quantity - released);
+            Interlocked.Add(ref pair.WorstLong, -quantity);
+            BoundedAdd.Add(ref account.NetLong, netChange);
+            BoundedAdd.Add(ref account.NetShort, -netChange - releasedNotional);
+        }
+
+        BoundedAdd.Add(ref account.Gross, grossChange - releasedNotional);
+        BoundedAdd.Add(ref account.WorkingNotional, -releasedNotional);
+        if (working)
+        {
+            _orders.Leaves[slot] = leaves - released;
+            if (leaves - released == 0)
+            {
+                Interlocked.Decrement(ref account.WorkingCount);
+                Volatile.Write(ref _orders.State[slot], WorkingOrderTable.Done);
+            }
+        }
+    }
+
+    private void MovePosition(int p, long signed, double price, double multiplier)
+    {
+        var position = _position[p];
+        var average = _averagePrice[p];
+        if (position == 0 || Math.Sign(position) == Math.Sign(signed))
+        {
+            var total = Math.Abs(position) + Math.Abs(signed);
+            _averagePrice[p] = ((Math.Abs(position) * average) + (Math.Abs(signed) * price)) / total;
+            _position[p] = position + signed;
+            return;
+        }
+
+        var closing = Math.Min(Math.Abs(position), Math.Abs(signed));
+        _realized[p] += closing * (price - average) * Math.Sign(position) * multiplier;
+        var next = position + signed;
+        _position[p] = next;
+        _averagePrice[p] = next == 0 ? 0 : Math.Sign(next) == Math.Sign(position) ? average : price;
+    }
+
+    private void RecordExecution(int slot, long now)
+    {
+        var t = Volatile.Read(ref _limits);
+        if ((t.Enabled & RiskChecks.RepeatedExecutionThrottle) == 0)
+        {
+            return;
+        }
+
+        var a = _orders.Account[slot];
+        var s = _orders.Strategy[slot];
+        var y = _orders.Symbol[slot];
+        var key = (s, y, _orders.Side[slot]);
+        if (!_recentFills.TryGetValue(key, out var fills))
+        {
+            _recentFills[key] = fills = new Queue<long>();
+        }
+
+        var window = (long)(t.Options.RepeatedExecutionWindow.TotalSeconds * _time.TimestampFrequency);
+        fills.Enqueue(now);
+        while (fills.Count > 0 && now - fills.Peek() > window)
+        {
+            fills.Dequeue();
+        }
+
+        var limit = t.Effective(RiskLimitKind.MaximumRepeatedExecutions, a, s, y);
+        if (fills.Count > limit)
+        {
+            var strategy = _universe.StrategyNames[s];
+            var cause = $"{fills.Count} fills in {_universe.SymbolNames[y]} {key.Item3} within {t.Options.RepeatedExecutionWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (limit {limit.ToString(CultureInfo.InvariantCulture)})";
+            fills.Clear();
+            SetSource(_universe.StrategyScope(s), RepeatedExecutionSource, DisabledBit, "bulwark", cause);
+            Publish(NewEvent(TradingEventKinds.StrategyDisabled, TradingScope.ForStrategy(strategy).ToString(), cause, "bulwark"));
+        }
+    }
+
+    private double[] AccountEquity()
+    {
+        var u = _universe;
+        var equity = new double[u.AccountCount];
+        for (var y = 0; y < u.SymbolCount; y++)
+        {
+            var reference = ReferenceOrZero(y);
+            var multiplier = u.Multiplier[y];
+            for (var a = 0; a < u.AccountCount; a++)
+            {
+                var p = (a * u.SymbolCount) + y;
+                var position = _position[p];
+
+                // No reference price yet: the position is valued at cost (no unrealized P&L).
+                var mark = reference > 0 ? reference : _averagePrice[p];
+                equity[a] += _realized[p] + (position * (mark - _averagePrice[p]) * multiplier);
+            }
+        }
+
+        return equity;
+    }
+
+    private double ReferenceOrZero(int y)
+    {
+        ref var r = ref _references[y];
+        for (var attempt = 0; attempt < ReferenceReadAttempts; attempt++)
+        {
+            var version = Volatile.Read(ref r.Version);
+            var price = Volatile.Read(ref r.Price);
+            if ((version & 1) == 0 && Volatile.Read(ref r.Version) == version)
+            {
+                return price;
+            }
+        }
+
+        return 0;
+    }
+
+    private void EvaluateLossLimits(LimitTable t, double[] equity, double firmEquity)
+    {
+        for (var a = 0; a < equity.Length; a++)
+        {
+            _peakEquity[a] = Math.Max(_peakEquity[a], equity[a]);
+            if (_lossBreached[a])
+            {
+                continue;
+            }
+
+            var cause = LossBreach(
+                equity[a] - _sessionStartEquity[a], _peakEquity[a] - equity[a],
+                t.FirmOrAccount(RiskLimitKind.MaximumDailyLoss, a), t.FirmOrAccount(RiskLimitKind.MaximumDrawdown, a));
+            if (cause is not null)
+            {
+                _lossBreached[a] = true;
+                var scope = TradingScope.ForAccount(_universe.AccountNames[a]);
+                SetSource(_universe.AccountScope(a), LossLimitSource, StateBits(t.Options.LossLimitState), "bulwark", cause);
+                Publish(NewEvent(TradingEventKinds.LossLimit, scope.ToString(), cause, "bulwark") with { To = t.Options.LossLimitState.ToString() });
+            }
+        }
+
+        _firmPeakEquity = Math.Max(_firmPeakEquity, firmEquity);
+        if (!_firmLossBreached)
+        {
+            var cause = LossBreach(
+                firmEquity - _firmSessionStartEquity, _firmPeakEquity - firmEquity,
+                t.Firm[(int)RiskLimitKind.MaximumDailyLoss], t.Firm[(int)RiskLimitKind.MaximumDrawdown]);
+            if (cause is not null)
+            {
+                _firmLossBreached = true;
+                SetSource(0, LossLimitSource, StateBits(t.Options.LossLimitState), "bulwark", cause);
+                Publish(NewEvent(TradingEventKinds.LossLimit, "firm", cause, "bulwark") with { To = t.Options.LossLimitState.ToString() });
+            }
+        }
+    }
+
+    private static string? LossBreach(double dailyPnl, double drawdown, double lossLimit, double drawdownLimit)
+    {
+        // At the limit is still inside it; a missing limit is a breach (fail closed).
+        if (double.IsPositiveInfinity(lossLimit) || -dailyPnl > lossLimit)
+        {
+            return FormattableString.Invariant($"daily loss {-dailyPnl} above limit {lossLimit}");
+        }
+
+        if (double.IsPositiveInfinity(drawdownLimit) || drawdown > drawdownLimit)
+        {
+            return FormattableString.Invariant($"drawdown {drawdown} from intraday peak above limit {drawdownLimit}");
+        }
+
+        return null;
+    }
+
+    private void ResetSession(long session, double[] equity, double firmEquity)
+    {
+        _session = session;
+        for (var a = 0; a < equity.Length; a++)
+        {
+            _sessionStartEquity[a] = equity[a];
+            _peakEquity[a] = equity[a];
+            if (_lossBreached[a])
+            {
+                _lossBreached[a] = false;
+                SetSource(_universe.AccountScope(a), LossLimitSource, 0, "bulwark", "session reset");
+            }
+        }
+
+        _firmSessionStartEquity = firmEquity;
+        _firmPeakEquity = firmEquity;
+        if (_firmLossBreached)
+        {
+            _firmLossBreached = false;
+            SetSource(0, LossLimitSource, 0, "bulwark", "session reset");
+        }
+
+        _recentFills.Clear();
+        Publish(NewEvent(TradingEventKinds.SessionReset, "firm", "session start", "bulwark"));
+    }
+
+    private static long SessionIndex(DateTimeOffset now, TimeSpan sessionStart) =>
+        (now.UtcTicks - sessionStart.Ticks) / TimeSpan.TicksPerDay;
+}

@@ -1,0 +1,585 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace Bulwark.Trading;
+
+/// <summary>
+/// The pre-trade risk gate. <see cref="Check"/> runs on the order path: it allocates nothing, takes no lock and
+/// logs nothing; every shared total it grows is reserved with a bounded compare-exchange, so several threads
+/// may check, and report executions, at the same time without ever passing a worst-case limit together.
+/// Execution reports (<see cref="OnAck"/>, <see cref="OnFill"/>, <see cref="OnCancel"/>, <see cref="OnReject"/>)
+/// and everything else run off the order path under one lock.
+/// </summary>
+public sealed partial class RiskGate
+{
+    // Control word bits of a scope, OR-ed over firm, account, strategy and symbol by the check.
+    internal const int ReducingBit = 1;
+    internal const int HaltedBit = 2;
+    internal const int KilledBit = 4;
+    internal const int DisabledBit = 8;
+
+    private const int ReferenceReadAttempts = 64;
+    private const int ContentSlots = 1 << 14;
+    private const long ContentTimeMask = (1L << 40) - 1;
+
+    private readonly Universe _universe;
+    private readonly TimeProvider _time;
+    private readonly int[] _control;
+    private readonly AccountCounters[] _accounts;
+    private readonly PairCounters[] _pairs;
+    private readonly ReferencePrice[] _references;
+    private readonly WorkingOrderTable _orders;
+    private readonly long[] _contentSlots = new long[ContentSlots];
+    private readonly long[] _rejections = new long[Enum.GetValues<RiskRejectReason>().Length];
+    private readonly long _epoch;
+    private readonly double _millisecondsPerTick;
+    private readonly ConcurrentQueue<SafetyEvent> _events = new();
+    private PaddedLong _firmMessages;
+    private PaddedLong _firmCancels;
+    private LimitTable _limits;
+
+    /// <summary>Builds the gate; throws <see cref="BulwarkOptionsException"/> with every error when the options are invalid.</summary>
+    public RiskGate(RiskGateOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = RiskGateOptionsValidator.Validate(options);
+        if (errors.Count > 0)
+        {
+            throw new BulwarkOptionsException(errors);
+        }
+
+        _time = timeProvider ?? TimeProvider.System;
+        var copy = options.CloneLimits();
+        _universe = new Universe(copy);
+        _limits = new LimitTable(copy, _universe, _time.TimestampFrequency);
+        _control = new int[_universe.ScopeCount];
+        _sources = new int[_universe.ScopeCount * SourceCount];
+        _accounts = new AccountCounters[_universe.AccountCount];
+        _pairs = new PairCounters[_universe.AccountCount * _universe.SymbolCount];
+        _position = new long[_pairs.Length];
+        _averagePrice = new double[_pairs.Length];
+        _realized = new double[_pairs.Length];
+        _references = new ReferencePrice[_universe.SymbolCount];
+        _orders = new WorkingOrderTable(copy.OrderCapacity);
+        _epoch = _time.GetTimestamp();
+        _millisecondsPerTick = 1000.0 / _time.TimestampFrequency;
+        _sessionStartEquity = new double[_universe.AccountCount];
+        _peakEquity = new double[_universe.AccountCount];
+        _lossBreached = new bool[_universe.AccountCount];
+        _breaker = new TradingCircuitBreaker(this);
+        _session = SessionIndex(_time.GetUtcNow(), copy.SessionStart);
+    }
+
+    internal TimeProvider Time => _time;
+
+    internal Universe Universe => _universe;
+
+    internal LimitTable Limits => Volatile.Read(ref _limits);
+
+    /// <summary>Dense id of an account, or -1 when unknown.</summary>
+    public int GetAccountId(string account) => _universe.Accounts.TryGetValue(account, out var id) ? id : -1;
+
+    /// <summary>Dense id of a strategy, or -1 when unknown.</summary>
+    public int GetStrategyId(string strategy) => _universe.Strategies.TryGetValue(strategy, out var id) ? id : -1;
+
+    /// <summary>Dense id of a symbol, or -1 when unknown.</summary>
+    public int GetSymbolId(string symbol) => _universe.Symbols.TryGetValue(symbol, out var id) ? id : -1;
+
+    /// <summary>
+    /// Checks one order. Accepted new orders are reserved at once (RTS 6 art. 15(2)): they count toward every
+    /// limit until their cancel, reject or fills are reported. Allocates nothing, takes no lock.
+    /// </summary>
+    public RiskDecision Check(in OrderRequest order)
+    {
+        // Volatile.Read: acquire, pairs with the Volatile.Write in ApplyLimits: the whole table built before
+        // publication is visible, and this check uses one table from start to end.
+        var t = Volatile.Read(ref _limits);
+        var u = _universe;
+        int a = order.Account, s = order.Strategy, y = order.Symbol;
+        if ((uint)a >= (uint)u.AccountCount)
+        {
+            return Reject(RiskRejectReason.UnknownAccount, double.NaN, a);
+        }
+
+        if ((uint)s >= (uint)u.StrategyCount)
+        {
+            return Reject(RiskRejectReason.UnknownStrategy, double.NaN, s);
+        }
+
+        if ((uint)y >= (uint)u.SymbolCount)
+        {
+            return Reject(RiskRejectReason.UnknownSymbol, double.NaN, y);
+        }
+
+        if (order.Action == OrderAction.Cancel)
+        {
+            return CheckCancel(t, a);
+        }
+
+        if (order.ClientOrderId <= 0)
+        {
+            return Reject(RiskRejectReason.InvalidClientOrderId, double.NaN, order.ClientOrderId);
+        }
+
+        // The one flag per scope that kill switch, trading state, loss limits, circuit breakers and the
+        // repeated-execution throttle all write into. Volatile.Read: acquire, pairs with Volatile.Write in PublishControl.
+        var control = Volatile.Read(ref _control[0]) |
+                      Volatile.Read(ref _control[u.AccountScope(a)]) |
+                      Volatile.Read(ref _control[u.StrategyScope(s)]) |
+                      Volatile.Read(ref _control[u.SymbolScope(y)]);
+        if ((control & ~ReducingBit) != 0)
+        {
+            return RejectControl(control);
+        }
+
+        var quantity = order.Quantity;
+        if (quantity <= 0)
+        {
+            return Reject(RiskRejectReason.InvalidQuantity, double.NaN, quantity);
+        }
+
+        var lot = u.LotSize[y];
+        if (quantity % lot != 0)
+        {
+            return Reject(RiskRejectReason.QuantityOffLot, lot, quantity);
+        }
+
+        if (t.Restricted[y])
+        {
+            return Reject(RiskRejectReason.RestrictedSymbol, double.NaN, y);
+        }
+
+        var tick = u.TickSize[y];
+        var price = order.Price;
+        var isLimit = order.Type == OrderType.Limit;
+        if (isLimit)
+        {
+            if (!(double.IsFinite(price) && price > 0))
+            {
+                return Reject(RiskRejectReason.InvalidPrice, double.NaN, price);
+            }
+
+            if (!IsOnTick(price, tick))
+            {
+                return Reject(RiskRejectReason.PriceOffTick, tick, price);
+            }
+        }
+
+        var enabled = t.Enabled;
+        var now = _time.GetTimestamp();
+        double reference = 0;
+        if (!isLimit || (enabled & RiskChecks.PriceCollar) != 0)
+        {
+            var referenceDecision = ReadReference(t, y, now, out reference);
+            if (!referenceDecision.IsAccepted)
+            {
+                return referenceDecision;
+            }
+
+            if (!isLimit)
+            {
+                price = reference;
+            }
+        }
+
+        var unitNotional = price * u.Multiplier[y];
+        var notional = quantity * unitNotional;
+
+        if ((enabled & RiskChecks.MaximumOrderQuantity) != 0)
+        {
+            var limit = t.Effective(RiskLimitKind.MaximumOrderQuantity, a, s, y);
+            if (!(quantity <= limit) || double.IsPositiveInfinity(limit))
+            {
+                return RejectLimit(RiskRejectReason.MaximumOrderQuantity, RiskLimitKind.MaximumOrderQuantity, limit, quantity);
+            }
+        }
+
+        if ((enabled & RiskChecks.MaximumOrderNotional) != 0)
+        {
+            var limit = t.Effective(RiskLimitKind.MaximumOrderNotional, a, s, y);
+            if (!(notional <= limit) || double.IsPositiveInfinity(limit))
+            {
+                return RejectLimit(RiskRejectReason.MaximumOrderNotional, RiskLimitKind.MaximumOrderNotional, limit, notional);
+            }
+        }
+
+        if (isLimit && (enabled & RiskChecks.PriceCollar) != 0)
+        {
+            var percent = t.Effective(RiskLimitKind.PriceCollarPercent, a, s, y);
+            var ticks = t.Effective(RiskLimitKind.PriceCollarTicks, a, s, y);
+            if (double.IsPositiveInfinity(percent) && double.IsPositiveInfinity(ticks))
+            {
+                return NotConfigured(RiskLimitKind.PriceCollarPercent);
+            }
+
+            var allowed = Math.Min(reference * percent / 100.0, ticks * tick);
+            var deviation = Math.Abs(price - reference);
+
+            // Half a millionth of a tick absorbs binary rounding of prices that are exactly at the collar.
+            if (deviation > allowed + (tick * 1e-6))
+            {
+                return Reject(RiskRejectReason.PriceCollar, allowed, deviation);
+            }
+        }
+
+        // Every limit the reservation needs is read before anything is reserved, so a missing limit never
+        // needs a rollback.
+        var buy = order.Side == OrderSide.Buy;
+        var positionLimit = long.MaxValue;
+        double grossLimit = double.PositiveInfinity, netLimit = double.PositiveInfinity;
+        double workingNotionalLimit = double.PositiveInfinity;
+        var workingCountLimit = long.MaxValue;
+        if ((enabled & RiskChecks.PositionLimits) != 0)
+        {
+            var kind = buy ? RiskLimitKind.MaximumLongPosition : RiskLimitKind.MaximumShortPosition;
+            var limit = t.Effective(kind, a, s, y);
+            if (double.IsPositiveInfinity(limit))
+            {
+                return NotConfigured(kind);
+            }
+
+            positionLimit = (long)limit;
+        }
+
+        if ((control & ReducingBit) != 0)
+        {
+            // Strict reducing: the worst case (position plus every working order on this side plus this one)
+            // must stay at or below zero, so the order can only shrink the position and never flip it.
+            positionLimit = Math.Min(positionLimit, 0);
+        }
+
+        if ((enabled & RiskChecks.ExposureLimits) != 0)
+        {
+            grossLimit = t.Effective(RiskLimitKind.MaximumGrossExposure, a, s, y);
+            if (double.IsPositiveInfinity(grossLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumGrossExposure);
+            }
+
+            netLimit = t.Effective(RiskLimitKind.MaximumNetExposure, a, s, y);
+            if (double.IsPositiveInfinity(netLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumNetExposure);
+            }
+        }
+
+        if ((enabled & RiskChecks.WorkingOrderLimits) != 0)
+        {
+            var count = t.Effective(RiskLimitKind.MaximumWorkingOrders, a, s, y);
+            if (double.IsPositiveInfinity(count))
+            {
+                return NotConfigured(RiskLimitKind.MaximumWorkingOrders);
+            }
+
+            workingCountLimit = (long)count;
+            workingNotionalLimit = t.Effective(RiskLimitKind.MaximumWorkingNotional, a, s, y);
+            if (double.IsPositiveInfinity(workingNotionalLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumWorkingNotional);
+            }
+        }
+
+        if ((enabled & RiskChecks.DuplicateOrderContent) != 0 && IsDuplicateContent(t, in order, price, now))
+        {
+            return Reject(RiskRejectReason.DuplicateOrderContent, t.DuplicateWindowMilliseconds, double.NaN);
+        }
+
+        // Every message counts, accepted or not by a later step (RTS 6 art. 15(1)(d)).
+        if ((enabled & RiskChecks.MessageThrottles) != 0)
+        {
+            var bucket = t.AccountMessages[a];
+            if (!bucket.Configured)
+            {
+                return NotConfigured(RiskLimitKind.MaximumMessagesPerSecond);
+            }
+
+            if (!BoundedAdd.TryTake(ref _accounts[a].MessageTat, now, bucket.Interval, bucket.Burst, out var backlog))
+            {
+                return Reject(RiskRejectReason.AccountMessageThrottle, bucket.Rate, (double)backlog / bucket.Interval);
+            }
+
+            var firm = t.FirmMessages;
+            if (!BoundedAdd.TryTake(ref _firmMessages.Value, now, firm.Interval, firm.Burst, out backlog))
+            {
+                return Reject(RiskRejectReason.FirmMessageThrottle, firm.Rate, (double)backlog / firm.Interval);
+            }
+        }
+
+        return Reserve(in order, a, y, quantity, unitNotional, notional, buy, positionLimit, (control & ReducingBit) != 0,
+            grossLimit, netLimit, workingCountLimit, workingNotionalLimit);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision Reserve(
+        in OrderRequest order, int a, int y, long quantity, double unitNotional, double notional, bool buy,
+        long positionLimit, bool reducing, double grossLimit, double netLimit, long workingCountLimit, double workingNotionalLimit)
+    {
+        ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
+        ref var worst = ref buy ? ref pair.WorstLong : ref pair.WorstShort;
+        if (!BoundedAdd.TryAdd(ref worst, quantity, positionLimit, out var worstCase))
+        {
+            return RejectPosition(buy, reducing, positionLimit, worstCase);
+        }
+
+        ref var account = ref _accounts[a];
+        if (!BoundedAdd.TryAdd(ref account.Gross, notional, grossLimit, out var gross))
+        {
+            return Rollback(RiskRejectReason.MaximumGrossExposure, grossLimit, gross, 1, ref worst, ref account, buy, quantity, notional);
+        }
+
+        ref var net = ref buy ? ref account.NetLong : ref account.NetShort;
+        if (!BoundedAdd.TryAdd(ref net, notional, netLimit, out var netValue))
+        {
+            return Rollback(RiskRejectReason.MaximumNetExposure, netLimit, netValue, 2, ref worst, ref account, buy, quantity, notional);
+        }
+
+        if (!BoundedAdd.TryAdd(ref account.WorkingCount, 1, workingCountLimit, out var count))
+        {
+            return Rollback(RiskRejectReason.MaximumWorkingOrders, workingCountLimit, count, 3, ref worst, ref account, buy, quantity, notional);
+        }
+
+        if (!BoundedAdd.TryAdd(ref account.WorkingNotional, notional, workingNotionalLimit, out var working))
+        {
+            return Rollback(RiskRejectReason.MaximumWorkingNotional, workingNotionalLimit, working, 4, ref worst, ref account, buy, quantity, notional);
+        }
+
+        var inserted = _orders.TryInsert(order.ClientOrderId, out var slot);
+        if (inserted != 0)
+        {
+            var reason = inserted == 1 ? RiskRejectReason.DuplicateClientOrderId : RiskRejectReason.OrderCapacityExhausted;
+            return Rollback(reason, double.NaN, order.ClientOrderId, 5, ref worst, ref account, buy, quantity, notional);
+        }
+
+        var orders = _orders;
+        orders.Account[slot] = a;
+        orders.Strategy[slot] = order.Strategy;
+        orders.Symbol[slot] = y;
+        orders.Side[slot] = order.Side;
+        orders.Leaves[slot] = quantity;
+        orders.UnitNotional[slot] = unitNotional;
+
+        // Volatile.Write: release; a report that reads Working also sees every field written above.
+        Volatile.Write(ref orders.State[slot], WorkingOrderTable.Working);
+        return RiskDecision.Accepted;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision Rollback(
+        RiskRejectReason reason, double limit, double value, int reserved,
+        ref long worst, ref AccountCounters account, bool buy, long quantity, double notional)
+    {
+        // Undo in reverse order of reservation; each undo is an unconditional atomic add.
+        if (reserved >= 5)
+        {
+            BoundedAdd.Add(ref account.WorkingNotional, -notional);
+        }
+
+        if (reserved >= 4)
+        {
+            Interlocked.Decrement(ref account.WorkingCount);
+        }
+
+        if (reserved >= 3)
+        {
+            BoundedAdd.Add(ref buy ? ref account.NetLong : ref account.NetShort, -notional);
+        }
+
+        if (reserved >= 2)
+        {
+            BoundedAdd.Add(ref account.Gross, -notional);
+        }
+
+        Interlocked.Add(ref worst, -quantity);
+        return Reject(reason, limit, value);
+    }
+
+    private RiskDecision CheckCancel(LimitTable t, int a)
+    {
+        // Cancels pass kill switch and trading state; they only use their own, larger budget.
+        if ((t.Enabled & RiskChecks.MessageThrottles) == 0)
+        {
+            return RiskDecision.Accepted;
+        }
+
+        var now = _time.GetTimestamp();
+        var bucket = t.AccountCancels[a];
+        if (!bucket.Configured)
+        {
+            return NotConfigured(RiskLimitKind.MaximumCancelsPerSecond);
+        }
+
+        if (!BoundedAdd.TryTake(ref _accounts[a].CancelTat, now, bucket.Interval, bucket.Burst, out var backlog))
+        {
+            return Reject(RiskRejectReason.AccountCancelThrottle, bucket.Rate, (double)backlog / bucket.Interval);
+        }
+
+        var firm = t.FirmCancels;
+        if (!BoundedAdd.TryTake(ref _firmCancels.Value, now, firm.Interval, firm.Burst, out backlog))
+        {
+            return Reject(RiskRejectReason.FirmCancelThrottle, firm.Rate, (double)backlog / firm.Interval);
+        }
+
+        return RiskDecision.Accepted;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsOnTick(double price, double tick)
+    {
+        var ticks = price / tick;
+        var nearest = Math.Round(ticks);
+        return Math.Abs(ticks - nearest) <= 1e-9 * Math.Max(1.0, nearest);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision ReadReference(LimitTable t, int y, long now, out double price)
+    {
+        ref var r = ref _references[y];
+        for (var attempt = 0; attempt < ReferenceReadAttempts; attempt++)
+        {
+            // Sequence lock: each Volatile.Read is an acquire, so the price and time reads cannot move
+            // before the first version read nor after the second.
+            var version = Volatile.Read(ref r.Version);
+            if ((version & 1) != 0)
+            {
+                Thread.SpinWait(1);
+                continue;
+            }
+
+            price = Volatile.Read(ref r.Price);
+            var stamp = Volatile.Read(ref r.Timestamp);
+            if (Volatile.Read(ref r.Version) != version)
+            {
+                continue;
+            }
+
+            if (version == 0)
+            {
+                return Reject(RiskRejectReason.ReferencePriceMissing, double.NaN, y);
+            }
+
+            var age = now - stamp;
+            if (age > t.ReferenceMaximumAgeTicks)
+            {
+                return Reject(RiskRejectReason.ReferencePriceStale,
+                    (double)t.ReferenceMaximumAgeTicks / _time.TimestampFrequency, (double)age / _time.TimestampFrequency);
+            }
+
+            return RiskDecision.Accepted;
+        }
+
+        price = 0;
+        return Reject(RiskRejectReason.ReferencePriceMissing, double.NaN, y);
+    }
+
+    /// <summary>
+    /// Feeds the reference price (last trade or mid) of a symbol, stamped with the gate's clock. A missing or
+    /// older-than-allowed price makes collar-checked and market orders fail closed.
+    /// </summary>
+    public void UpdateReferencePrice(int symbol, double price)
+    {
+        if ((uint)symbol >= (uint)_references.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(symbol));
+        }
+
+        if (!(double.IsFinite(price) && price > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(price), "a reference price must be finite and positive");
+        }
+
+        ref var r = ref _references[symbol];
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var version = Volatile.Read(ref r.Version);
+
+            // Compare-exchange to an odd version: a full fence, and only one writer at a time.
+            if ((version & 1) == 0 && Interlocked.CompareExchange(ref r.Version, version + 1, version) == version)
+            {
+                Volatile.Write(ref r.Price, price);
+                Volatile.Write(ref r.Timestamp, _time.GetTimestamp());
+
+                // Volatile.Write: release; readers that see the even version see the price and time above.
+                Volatile.Write(ref r.Version, version + 2);
+                return;
+            }
+
+            spin.SpinOnce();
+        }
+    }
+
+    private bool IsDuplicateContent(LimitTable t, in OrderRequest order, double price, long now)
+    {
+        var hash = HashCode.Combine(order.Account, order.Symbol, order.Side, order.Quantity, BitConverter.DoubleToInt64Bits(price));
+        var mixed = (ulong)(uint)hash * 0x9E3779B97F4A7C15UL;
+        var index = (int)(mixed >> 50) & (ContentSlots - 1);
+        var tag = (long)((mixed >> 8) & 0xFFFFFF) | 1;
+        var milliseconds = (long)((now - _epoch) * _millisecondsPerTick) & ContentTimeMask;
+
+        // One exchange per order: the slot always ends up holding the newest content, and the previous
+        // holder tells whether the same content was seen within the window.
+        var previous = Interlocked.Exchange(ref _contentSlots[index], (tag << 40) | milliseconds);
+        return previous != 0 && (previous >>> 40) == tag &&
+               milliseconds - (previous & ContentTimeMask) <= t.DuplicateWindowMilliseconds;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision RejectControl(int control)
+    {
+        if ((control & KilledBit) != 0)
+        {
+            return Reject(RiskRejectReason.KillSwitchEngaged, double.NaN, double.NaN);
+        }
+
+        return (control & HaltedBit) != 0
+            ? Reject(RiskRejectReason.TradingHalted, double.NaN, double.NaN)
+            : Reject(RiskRejectReason.StrategyDisabled, double.NaN, double.NaN);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision RejectPosition(bool buy, bool reducing, long limit, long worstCase)
+    {
+        if (reducing && limit <= 0)
+        {
+            return Reject(RiskRejectReason.ReduceOnly, 0, worstCase);
+        }
+
+        return Reject(buy ? RiskRejectReason.MaximumLongPosition : RiskRejectReason.MaximumShortPosition, limit, worstCase);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision RejectLimit(RiskRejectReason reason, RiskLimitKind kind, double limit, double value) =>
+        double.IsPositiveInfinity(limit) ? NotConfigured(kind) : Reject(reason, limit, value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision NotConfigured(RiskLimitKind kind) =>
+        Reject(RiskRejectReason.LimitNotConfigured, double.NaN, (double)kind);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision Reject(RiskRejectReason reason, double limit, double value)
+    {
+        // Aggregated in memory; the bridge flushes the counts as one event, never one store write per order.
+        Interlocked.Increment(ref _rejections[(int)reason]);
+        return RiskDecision.Rejected(reason, limit, value);
+    }
+
+    /// <summary>Rejections by reason since the last call, reset to zero (off the hot path).</summary>
+    internal Dictionary<RiskRejectReason, long> DrainRejections()
+    {
+        var counts = new Dictionary<RiskRejectReason, long>();
+        for (var i = 1; i < _rejections.Length; i++)
+        {
+            var n = Interlocked.Exchange(ref _rejections[i], 0);
+            if (n != 0)
+            {
+                counts[(RiskRejectReason)i] = n;
+            }
+        }
+
+        return counts;
+    }
+
+    internal void Publish(SafetyEvent safetyEvent) => _events.Enqueue(safetyEvent);
+
+    internal bool TryTakeEvent(out SafetyEvent safetyEvent) => _events.TryDequeue(out safetyEvent!);
+}
