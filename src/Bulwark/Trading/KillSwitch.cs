@@ -1,0 +1,145 @@
+using System.Text.Json;
+
+namespace Bulwark.Trading;
+
+/// <summary>What the engine must do when a kill switch is engaged: cancel every working order in the scope.</summary>
+public sealed class CancelAllRequestedEventArgs(TradingScope scope, IReadOnlyList<long> clientOrderIds, string who, string reason) : EventArgs
+{
+    /// <summary>The scope engaged.</summary>
+    public TradingScope Scope { get; } = scope;
+
+    /// <summary>Client order ids the gate knows to be working in the scope when the switch was engaged.</summary>
+    public IReadOnlyList<long> ClientOrderIds { get; } = clientOrderIds;
+
+    /// <summary>Who engaged it.</summary>
+    public string Who { get; } = who;
+
+    /// <summary>Why.</summary>
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// Kill switches at firm, account, strategy and symbol scope (RTS 6 art. 12, FIA 1.5). Engaged means every
+/// new order in scope is rejected, at once; cancels still pass. It latches: it stays engaged, across restarts,
+/// until a named person releases it with a reason. Both actions are written to the event store before they
+/// are acknowledged, and <see cref="RestoreAsync"/> replays them on start.
+/// </summary>
+public sealed class KillSwitch
+{
+    private readonly RiskGate _gate;
+    private readonly IEventStore _store;
+    private readonly SemaphoreSlim _serial = new(1, 1);
+
+    /// <summary>Creates the kill switch of a gate, persisted to <paramref name="store"/>.</summary>
+    public KillSwitch(RiskGate gate, IEventStore store)
+    {
+        _gate = gate ?? throw new ArgumentNullException(nameof(gate));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+    }
+
+    /// <summary>Raised after an engage is recorded: the engine subscribes and cancels every working order in scope.</summary>
+    public event EventHandler<CancelAllRequestedEventArgs>? CancelAllRequested;
+
+    /// <summary>
+    /// Engages the switch for a scope. New orders in scope are rejected before this method writes anything
+    /// (a failing store never delays the stop); it completes once the action is on the store. When the store
+    /// write fails the switch stays engaged and the exception propagates.
+    /// </summary>
+    public async Task EngageAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var index = _gate.ScopeIndexOrThrow(scope);
+        List<long> working;
+        SafetyEvent engaged;
+        lock (_gate.Sync)
+        {
+            _gate.SetSource(index, RiskGate.KillSwitchSource, RiskGate.KilledBit, who, reason);
+            working = _gate.WorkingOrdersIn(scope);
+            engaged = _gate.NewEvent(TradingEventKinds.KillSwitchEngaged, scope.ToString(), reason, who) with { To = "engaged" };
+        }
+
+        await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.AppendAsync(engaged, cancellationToken).ConfigureAwait(false);
+            await _store.AppendAsync(
+                _gate.NewEvent(TradingEventKinds.CancelAllRequested, scope.ToString(), reason, who, JsonSerializer.Serialize(working)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _serial.Release();
+        }
+
+        CancelAllRequested?.Invoke(this, new CancelAllRequestedEventArgs(scope, working, who, reason));
+    }
+
+    /// <summary>
+    /// Releases the switch for a scope. The release is written first; only when it is on the store does
+    /// trading resume, so a crash in between leaves the switch engaged.
+    /// </summary>
+    public async Task ReleaseAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var index = _gate.ScopeIndexOrThrow(scope);
+        await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.AppendAsync(
+                _gate.NewEvent(TradingEventKinds.KillSwitchReleased, scope.ToString(), reason, who) with { From = "engaged", To = "released" },
+                cancellationToken).ConfigureAwait(false);
+            lock (_gate.Sync)
+            {
+                _gate.SetSource(index, RiskGate.KillSwitchSource, 0, who, reason);
+            }
+        }
+        finally
+        {
+            _serial.Release();
+        }
+    }
+
+    /// <summary>True when the switch of exactly this scope is engaged.</summary>
+    public bool IsEngaged(TradingScope scope) =>
+        _gate.GetSource(_gate.ScopeIndexOrThrow(scope), RiskGate.KillSwitchSource) != 0;
+
+    /// <summary>
+    /// Replays every <c>killswitch.*</c> event of the store, oldest first, and latches the scopes whose last
+    /// action was an engage. Call on start, before the first order. Returns the scopes engaged. A scope the
+    /// gate no longer knows engages the whole firm (fail closed).
+    /// </summary>
+    public async Task<IReadOnlyList<TradingScope>> RestoreAsync(CancellationToken cancellationToken = default)
+    {
+        var events = await _store.ReadAsync(
+            new EventQuery { KindPrefix = TradingEventKinds.KillSwitchPrefix, Limit = int.MaxValue },
+            cancellationToken).ConfigureAwait(false);
+        var last = new Dictionary<string, SafetyEvent>(StringComparer.Ordinal);
+        foreach (var e in events.OrderBy(e => e.Sequence))
+        {
+            last[e.Subject] = e;
+        }
+
+        var engaged = new List<TradingScope>();
+        lock (_gate.Sync)
+        {
+            foreach (var (subject, e) in last)
+            {
+                if (e.Kind != TradingEventKinds.KillSwitchEngaged)
+                {
+                    continue;
+                }
+
+                var scope = TradingScope.TryParse(subject, out var parsed) && _gate.Universe.ScopeIndex(parsed) >= 0
+                    ? parsed
+                    : TradingScope.Firm;
+                _gate.SetSource(_gate.Universe.ScopeIndex(scope), RiskGate.KillSwitchSource, RiskGate.KilledBit,
+                    e.Actor ?? "unknown", "restored from the event store: " + e.Cause);
+                engaged.Add(scope);
+            }
+        }
+
+        return engaged;
+    }
+}
