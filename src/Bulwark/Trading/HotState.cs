@@ -149,11 +149,35 @@ internal static class BoundedAdd
     }
 }
 
+/// <summary>One tracked order: everything about it on one or two cache lines.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct OrderSlot
+{
+    /// <summary>Client order id; 0 = free. Claimed once with a compare-exchange, never cleared.</summary>
+    public long Key;
+
+    /// <summary>Quantity still working; changed only under the gate's report lock.</summary>
+    public long Leaves;
+
+    /// <summary>Price x multiplier used for the reservation.</summary>
+    public double UnitNotional;
+
+    /// <summary><see cref="WorkingOrderTable.Pending"/>, <see cref="WorkingOrderTable.Working"/> or <see cref="WorkingOrderTable.Done"/>.</summary>
+    public int State;
+
+    public int Account;
+    public int Strategy;
+    public int Symbol;
+    public OrderSide Side;
+    public bool Acknowledged;
+}
+
 /// <summary>
 /// Every order the gate accepted, by client order id: open addressing with linear probing, insert-only, so a
 /// check claims a slot with one compare-exchange and two threads with the same id cannot both win. Slots are
 /// never reused for the life of the gate (capacity is configured); when a probe finds no free slot in
-/// <see cref="MaximumProbe"/> steps the order is refused (fail closed).
+/// <see cref="MaximumProbe"/> steps the order is refused (fail closed). Consecutive ids (what engines
+/// usually assign) land in consecutive slots, so the table is walked, not scattered, in cache.
 /// </summary>
 internal sealed class WorkingOrderTable
 {
@@ -162,63 +186,40 @@ internal sealed class WorkingOrderTable
     public const int Working = 1;
     public const int Done = 2;
 
-    private readonly long[] _keys;
     private readonly int _mask;
 
     public WorkingOrderTable(int capacity)
     {
-        _keys = new long[capacity];
+        Slots = new OrderSlot[capacity];
         _mask = capacity - 1;
-        State = new int[capacity];
-        Account = new int[capacity];
-        Strategy = new int[capacity];
-        Symbol = new int[capacity];
-        Side = new OrderSide[capacity];
-        Leaves = new long[capacity];
-        UnitNotional = new double[capacity];
-        Acknowledged = new bool[capacity];
     }
 
-    public int[] State { get; }
+    public OrderSlot[] Slots { get; }
 
-    public int[] Account { get; }
-
-    public int[] Strategy { get; }
-
-    public int[] Symbol { get; }
-
-    public OrderSide[] Side { get; }
-
-    /// <summary>Quantity still working; changed only under the gate's report lock.</summary>
-    public long[] Leaves { get; }
-
-    /// <summary>Price x multiplier used for the reservation.</summary>
-    public double[] UnitNotional { get; }
-
-    public bool[] Acknowledged { get; }
-
-    public int Capacity => _keys.Length;
+    public int Capacity => Slots.Length;
 
     /// <summary>0: inserted (slot set); 1: duplicate id; 2: no free slot within the probe limit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int TryInsert(long id, out int slot)
     {
+        var slots = Slots;
         var i = Home(id);
         for (var probe = 0; probe < MaximumProbe; probe++)
         {
             // Volatile.Read: acquire, pairs with the compare-exchange of another inserter.
-            var key = Volatile.Read(ref _keys[i]);
-            if (key == 0)
+            ref var key = ref slots[i].Key;
+            var seen = Volatile.Read(ref key);
+            if (seen == 0)
             {
-                key = Interlocked.CompareExchange(ref _keys[i], id, 0);
-                if (key == 0)
+                seen = Interlocked.CompareExchange(ref key, id, 0);
+                if (seen == 0)
                 {
                     slot = i;
                     return 0;
                 }
             }
 
-            if (key == id)
+            if (seen == id)
             {
                 slot = i;
                 return 1;
@@ -237,7 +238,7 @@ internal sealed class WorkingOrderTable
         var i = Home(id);
         for (var probe = 0; probe < MaximumProbe; probe++)
         {
-            var key = Volatile.Read(ref _keys[i]);
+            var key = Volatile.Read(ref Slots[i].Key);
             if (key == id)
             {
                 return i;
@@ -257,15 +258,23 @@ internal sealed class WorkingOrderTable
     /// <summary>Every slot that holds a working order (off the hot path: kill switch, snapshots).</summary>
     public IEnumerable<(long Id, int Slot)> WorkingOrders()
     {
-        for (var i = 0; i < _keys.Length; i++)
+        for (var i = 0; i < Slots.Length; i++)
         {
-            if (Volatile.Read(ref State[i]) == Working)
+            if (Volatile.Read(ref Slots[i].State) == Working)
             {
-                yield return (Volatile.Read(ref _keys[i]), i);
+                yield return (Volatile.Read(ref Slots[i].Key), i);
             }
         }
     }
 
+    /// <summary>
+    /// Low bits of the id, with its higher bits folded in: consecutive ids stay consecutive, and ids that
+    /// differ only above the table size still spread.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Home(long id) => (int)((uint)((ulong)(id * unchecked((long)0x9E3779B97F4A7C15)) >> 32) & (uint)_mask);
+    private int Home(long id)
+    {
+        var x = (ulong)id;
+        return (int)((x ^ (x >> 21) ^ (x >> 42)) & (uint)_mask);
+    }
 }

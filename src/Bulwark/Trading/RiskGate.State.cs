@@ -45,7 +45,7 @@ public sealed partial class RiskGate
                 return false;
             }
 
-            _orders.Acknowledged[slot] = true;
+            _orders.Slots[slot].Acknowledged = true;
             _breaker.OnAck(_time.GetTimestamp());
             return true;
         }
@@ -77,7 +77,7 @@ public sealed partial class RiskGate
         lock (_sync)
         {
             var slot = FindReported(clientOrderId);
-            if (slot < 0 || Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Working)
+            if (slot < 0 || Volatile.Read(ref _orders.Slots[slot].State) != WorkingOrderTable.Working)
             {
                 return false;
             }
@@ -300,9 +300,9 @@ public sealed partial class RiskGate
             var match = scope.Level switch
             {
                 ScopeLevel.Firm => true,
-                ScopeLevel.Account => _universe.AccountNames[_orders.Account[slot]] == scope.Name,
-                ScopeLevel.Strategy => _universe.StrategyNames[_orders.Strategy[slot]] == scope.Name,
-                _ => _universe.SymbolNames[_orders.Symbol[slot]] == scope.Name,
+                ScopeLevel.Account => _universe.AccountNames[_orders.Slots[slot].Account] == scope.Name,
+                ScopeLevel.Strategy => _universe.StrategyNames[_orders.Slots[slot].Strategy] == scope.Name,
+                _ => _universe.SymbolNames[_orders.Slots[slot].Symbol] == scope.Name,
             };
             if (match)
             {
@@ -361,24 +361,24 @@ public sealed partial class RiskGate
         var slot = _orders.Find(clientOrderId);
 
         // Pending: the check that claimed the id has not published the order yet, so no venue can have seen it.
-        return slot >= 0 && Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Pending ? slot : -1;
+        return slot >= 0 && Volatile.Read(ref _orders.Slots[slot].State) != WorkingOrderTable.Pending ? slot : -1;
     }
 
     /// <summary>Releases what is still working of an order and marks it done. Caller holds the lock.</summary>
     private void Release(int slot)
     {
-        if (Volatile.Read(ref _orders.State[slot]) != WorkingOrderTable.Working)
+        if (Volatile.Read(ref _orders.Slots[slot].State) != WorkingOrderTable.Working)
         {
             return;
         }
 
-        var a = _orders.Account[slot];
-        var y = _orders.Symbol[slot];
-        var leaves = _orders.Leaves[slot];
-        var notional = leaves * _orders.UnitNotional[slot];
+        var a = _orders.Slots[slot].Account;
+        var y = _orders.Slots[slot].Symbol;
+        var leaves = _orders.Slots[slot].Leaves;
+        var notional = leaves * _orders.Slots[slot].UnitNotional;
         ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
         ref var account = ref _accounts[a];
-        if (_orders.Side[slot] == OrderSide.Buy)
+        if (_orders.Slots[slot].Side == OrderSide.Buy)
         {
             Interlocked.Add(ref pair.WorstLong, -leaves);
             BoundedAdd.Add(ref account.NetLong, -notional);
@@ -392,19 +392,19 @@ public sealed partial class RiskGate
         BoundedAdd.Add(ref account.Gross, -notional);
         BoundedAdd.Add(ref account.WorkingNotional, -notional);
         Interlocked.Decrement(ref account.WorkingCount);
-        _orders.Leaves[slot] = 0;
-        Volatile.Write(ref _orders.State[slot], WorkingOrderTable.Done);
+        _orders.Slots[slot].Leaves = 0;
+        Volatile.Write(ref _orders.Slots[slot].State, WorkingOrderTable.Done);
     }
 
     private void ApplyFill(int slot, long quantity, double price)
     {
-        var a = _orders.Account[slot];
-        var y = _orders.Symbol[slot];
-        var side = _orders.Side[slot];
-        var working = Volatile.Read(ref _orders.State[slot]) == WorkingOrderTable.Working;
-        var leaves = working ? _orders.Leaves[slot] : 0;
+        var a = _orders.Slots[slot].Account;
+        var y = _orders.Slots[slot].Symbol;
+        var side = _orders.Slots[slot].Side;
+        var working = Volatile.Read(ref _orders.Slots[slot].State) == WorkingOrderTable.Working;
+        var leaves = working ? _orders.Slots[slot].Leaves : 0;
         var released = Math.Min(quantity, leaves);
-        var releasedNotional = released * _orders.UnitNotional[slot];
+        var releasedNotional = released * _orders.Slots[slot].UnitNotional;
         var multiplier = _universe.Multiplier[y];
         var p = (a * _universe.SymbolCount) + y;
 
@@ -440,11 +440,11 @@ public sealed partial class RiskGate
         BoundedAdd.Add(ref account.WorkingNotional, -releasedNotional);
         if (working)
         {
-            _orders.Leaves[slot] = leaves - released;
+            _orders.Slots[slot].Leaves = leaves - released;
             if (leaves - released == 0)
             {
                 Interlocked.Decrement(ref account.WorkingCount);
-                Volatile.Write(ref _orders.State[slot], WorkingOrderTable.Done);
+                Volatile.Write(ref _orders.Slots[slot].State, WorkingOrderTable.Done);
             }
         }
     }
@@ -476,10 +476,10 @@ public sealed partial class RiskGate
             return;
         }
 
-        var a = _orders.Account[slot];
-        var s = _orders.Strategy[slot];
-        var y = _orders.Symbol[slot];
-        var key = (s, y, _orders.Side[slot]);
+        var a = _orders.Slots[slot].Account;
+        var s = _orders.Slots[slot].Strategy;
+        var y = _orders.Slots[slot].Symbol;
+        var key = (s, y, _orders.Slots[slot].Side);
         if (!_recentFills.TryGetValue(key, out var fills))
         {
             _recentFills[key] = fills = new Queue<long>();

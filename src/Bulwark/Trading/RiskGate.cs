@@ -350,16 +350,16 @@ public sealed partial class RiskGate
             return Rollback(reason, double.NaN, order.ClientOrderId, 5, ref worst, ref account, buy, quantity, notional);
         }
 
-        var orders = _orders;
-        orders.Account[slot] = a;
-        orders.Strategy[slot] = order.Strategy;
-        orders.Symbol[slot] = y;
-        orders.Side[slot] = order.Side;
-        orders.Leaves[slot] = quantity;
-        orders.UnitNotional[slot] = unitNotional;
+        ref var tracked = ref _orders.Slots[slot];
+        tracked.Account = a;
+        tracked.Strategy = order.Strategy;
+        tracked.Symbol = y;
+        tracked.Side = order.Side;
+        tracked.Leaves = quantity;
+        tracked.UnitNotional = unitNotional;
 
         // Volatile.Write: release; a report that reads Working also sees every field written above.
-        Volatile.Write(ref orders.State[slot], WorkingOrderTable.Working);
+        Volatile.Write(ref tracked.State, WorkingOrderTable.Working);
         return RiskDecision.Accepted;
     }
 

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Bulwark.Benchmarks.RiskGateBenchmarks).Assembly).Run(args);
