@@ -12,6 +12,7 @@ namespace Bulwark.Benchmarks;
 /// <c>Execute</c> is the reference point for a generic breaker.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15, invocationCount: InvocationsPerIteration)]
 public class RiskGateBenchmarks
 {

@@ -8,6 +8,7 @@ namespace Bulwark.Benchmarks;
 /// accounts; the firm-wide throttle is shared by both, as in production). Reported time is per check.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10, invocationCount: 4, id: "Scaling")]
 public class RiskGateScalingBenchmarks
 {

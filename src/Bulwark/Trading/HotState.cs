@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -173,25 +174,29 @@ internal struct OrderSlot
 }
 
 /// <summary>
-/// Every order the gate accepted, by client order id: open addressing with linear probing, insert-only, so a
-/// check claims a slot with one compare-exchange and two threads with the same id cannot both win. Slots are
-/// never reused for the life of the gate (capacity is configured); when a probe finds no free slot in
-/// <see cref="MaximumProbe"/> steps the order is refused (fail closed). Consecutive ids (what engines
-/// usually assign) land in consecutive slots, so the table is walked, not scattered, in cache.
+/// Every order the gate accepted, by client order id: open addressing, insert-only, so a check claims a slot
+/// with one compare-exchange and two threads with the same id cannot both win (both follow the same probe
+/// sequence). Slots are never reused for the life of the gate (capacity is configured); when
+/// <see cref="MaximumProbe"/> probes find no free slot the order is refused (fail closed).
+/// The first probe keeps consecutive ids (what engines usually assign) in consecutive slots, so the table is
+/// written as a stream; a collision moves to pseudo-random slots, so runs of occupied slots never make long
+/// probe chains whatever the id pattern (strides, scattered ids).
 /// </summary>
 internal sealed class WorkingOrderTable
 {
-    public const int MaximumProbe = 256;
+    public const int MaximumProbe = 128;
     public const int Pending = 0;
     public const int Working = 1;
     public const int Done = 2;
 
     private readonly int _mask;
+    private readonly int _shift;
 
     public WorkingOrderTable(int capacity)
     {
         Slots = new OrderSlot[capacity];
         _mask = capacity - 1;
+        _shift = BitOperations.Log2((uint)capacity);
     }
 
     public OrderSlot[] Slots { get; }
@@ -204,7 +209,7 @@ internal sealed class WorkingOrderTable
     {
         var slots = Slots;
         var i = Home(id);
-        for (var probe = 0; probe < MaximumProbe; probe++)
+        for (var probe = 1; probe <= MaximumProbe; probe++)
         {
             // Volatile.Read: acquire, pairs with the compare-exchange of another inserter.
             ref var key = ref slots[i].Key;
@@ -225,7 +230,7 @@ internal sealed class WorkingOrderTable
                 return 1;
             }
 
-            i = (i + 1) & _mask;
+            i = Next(id, probe);
         }
 
         slot = -1;
@@ -236,7 +241,7 @@ internal sealed class WorkingOrderTable
     public int Find(long id)
     {
         var i = Home(id);
-        for (var probe = 0; probe < MaximumProbe; probe++)
+        for (var probe = 1; probe <= MaximumProbe; probe++)
         {
             var key = Volatile.Read(ref Slots[i].Key);
             if (key == id)
@@ -249,7 +254,7 @@ internal sealed class WorkingOrderTable
                 return -1;
             }
 
-            i = (i + 1) & _mask;
+            i = Next(id, probe);
         }
 
         return -1;
@@ -267,14 +272,26 @@ internal sealed class WorkingOrderTable
         }
     }
 
-    /// <summary>
-    /// Low bits of the id, with its higher bits folded in: consecutive ids stay consecutive, and ids that
-    /// differ only above the table size still spread.
-    /// </summary>
+    /// <summary>The id's low bits, shifted by a hash of its high bits: consecutive ids, consecutive slots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Home(long id)
     {
         var x = (ulong)id;
-        return (int)((x ^ (x >> 21) ^ (x >> 42)) & (uint)_mask);
+        return (int)((x + Mix(x >> _shift)) & (uint)_mask);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Next(long id, int probe) => (int)(Mix((ulong)id + ((ulong)probe * 0x9E3779B97F4A7C15UL)) & (uint)_mask);
+
+    /// <summary>MurmurHash3's 64-bit finalizer: non-linear, so strides do not stay strides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mix(ulong b)
+    {
+        b ^= b >> 33;
+        b *= 0xFF51AFD7ED558CCDUL;
+        b ^= b >> 33;
+        b *= 0xC4CEB9FE1A85EC53UL;
+        b ^= b >> 33;
+        return b;
     }
 }
