@@ -13,11 +13,11 @@ internal static class RiskGateSetup
     public const int WorkingOrdersPerAccount = 10;
     public const double Price = 100.0;
 
-    public static RiskGate Create(int orderCapacity, out long nextId)
+    public static RiskGate Create(int orderCapacity, out long nextId, RiskChecks checks = RiskChecks.All)
     {
         var options = new RiskGateOptions
         {
-            EnabledChecks = RiskChecks.All,
+            EnabledChecks = checks,
             OrderCapacity = orderCapacity,
             ReferencePriceMaximumAge = TimeSpan.FromHours(1),
             DuplicateContentWindow = TimeSpan.FromMilliseconds(1),
