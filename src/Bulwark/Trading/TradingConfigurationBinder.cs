@@ -1,0 +1,341 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Bulwark.Trading;
+
+/// <summary>What the <c>trading:</c> section bound to: gate and bridge options, or every error found.</summary>
+internal sealed record TradingConfiguration(RiskGateOptions? Gate, TradingSafetyBridgeOptions? Bridge, IReadOnlyList<OptionsError> Errors);
+
+/// <summary>
+/// Binds the top-level <c>trading:</c> section of <c>bulwark.yaml</c> (the main loader delegates it here).
+/// Unknown keys are errors, so a typo cannot silently drop a limit; every error is reported with its path
+/// (for example <c>trading.accounts[0].maximumOrderQuantity</c>), then the gate's own validation runs with
+/// the same paths.
+/// </summary>
+internal static class TradingConfigurationBinder
+{
+    private static readonly string[] LimitKeys = Enum.GetValues<RiskLimitKind>().Select(RiskGateOptionsValidator.LimitName).ToArray();
+
+    private static readonly Dictionary<string, RiskChecks> CheckNames = Enum.GetValues<RiskChecks>()
+        .Where(c => c is not (RiskChecks.None or RiskChecks.Default or RiskChecks.All))
+        .ToDictionary(c => char.ToLowerInvariant(c.ToString()[0]) + c.ToString()[1..], c => c, StringComparer.Ordinal);
+
+    public static TradingConfiguration Bind(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var errors = new List<OptionsError>();
+        var root = section.Path.Replace(':', '.');
+        var gate = new RiskGateOptions();
+        var bridge = new TradingSafetyBridgeOptions();
+        var accountIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var strategyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var instrumentIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        foreach (var child in section.GetChildren())
+        {
+            var path = $"{root}.{child.Key}";
+            switch (child.Key)
+            {
+                case "enabledChecks":
+                    gate.EnabledChecks = ParseChecks(child, path, errors);
+                    break;
+                case "referencePriceMaximumAgeSeconds":
+                    gate.ReferencePriceMaximumAge = Seconds(child, path, errors) ?? gate.ReferencePriceMaximumAge;
+                    break;
+                case "duplicateContentWindowSeconds":
+                    gate.DuplicateContentWindow = Seconds(child, path, errors) ?? gate.DuplicateContentWindow;
+                    break;
+                case "repeatedExecutionWindowSeconds":
+                    gate.RepeatedExecutionWindow = Seconds(child, path, errors) ?? gate.RepeatedExecutionWindow;
+                    break;
+                case "lossLimitState":
+                    gate.LossLimitState = State(child, path, errors) ?? gate.LossLimitState;
+                    break;
+                case "sessionStart":
+                    if (TimeSpan.TryParseExact(child.Value, @"hh\:mm", CultureInfo.InvariantCulture, out var start))
+                    {
+                        gate.SessionStart = start;
+                    }
+                    else
+                    {
+                        errors.Add(new(path, "expected a UTC time of day as HH:mm"));
+                    }
+
+                    break;
+                case "orderCapacity":
+                    gate.OrderCapacity = (int?)Long(child, path, errors) ?? gate.OrderCapacity;
+                    break;
+                case "firm":
+                    gate.Firm = Limits(child, path, errors, []);
+                    break;
+                case "accounts":
+                    foreach (var (item, itemPath, name) in Named(child, path, "name", errors))
+                    {
+                        accountIndex.TryAdd(name, accountIndex.Count);
+                        gate.Accounts.Add(name);
+                        gate.AccountLimits[name] = Limits(item, itemPath, errors, ["name"]);
+                    }
+
+                    break;
+                case "strategies":
+                    foreach (var (item, itemPath, name) in Named(child, path, "name", errors))
+                    {
+                        strategyIndex.TryAdd(name, strategyIndex.Count);
+                        gate.Strategies.Add(name);
+                        gate.StrategyLimits[name] = Limits(item, itemPath, errors, ["name"]);
+                    }
+
+                    break;
+                case "instruments":
+                    var i = 0;
+                    foreach (var (item, itemPath, symbol) in Named(child, path, "symbol", errors))
+                    {
+                        if (!instrumentIndex.TryAdd(symbol, i++))
+                        {
+                            errors.Add(new(itemPath, $"duplicate symbol '{symbol}'"));
+                            continue;
+                        }
+
+                        var instrument = new InstrumentOptions { Limits = Limits(item, itemPath, errors, ["symbol", "tickSize", "lotSize", "multiplier"]) };
+                        instrument.TickSize = Double(item.GetSection("tickSize"), $"{itemPath}.tickSize", errors) ?? instrument.TickSize;
+                        instrument.LotSize = Long(item.GetSection("lotSize"), $"{itemPath}.lotSize", errors) ?? instrument.LotSize;
+                        instrument.Multiplier = Double(item.GetSection("multiplier"), $"{itemPath}.multiplier", errors) ?? instrument.Multiplier;
+                        gate.Instruments[symbol] = instrument;
+                    }
+
+                    break;
+                case "restrictedSymbols":
+                    foreach (var symbol in child.GetChildren())
+                    {
+                        if (!string.IsNullOrWhiteSpace(symbol.Value))
+                        {
+                            gate.RestrictedSymbols.Add(symbol.Value);
+                        }
+                    }
+
+                    break;
+                case "circuitBreaker":
+                    gate.CircuitBreaker = Breaker(child, path, errors);
+                    break;
+                case "bridge":
+                    bridge = Bridge(child, path, errors);
+                    break;
+                default:
+                    errors.Add(new(path, "unknown key"));
+                    break;
+            }
+        }
+
+        errors.AddRange(RiskGateOptionsValidator.Validate(gate, (kind, name) => kind switch
+        {
+            "firm" => $"{root}.firm",
+            "account" => accountIndex.TryGetValue(name, out var a) ? $"{root}.accounts[{a}]" : $"{root}.accounts",
+            "strategy" => strategyIndex.TryGetValue(name, out var s) ? $"{root}.strategies[{s}]" : $"{root}.strategies",
+            "instrument" => instrumentIndex.TryGetValue(name, out var y) ? $"{root}.instruments[{y}]" : $"{root}.instruments",
+            _ => root,
+        }));
+
+        // Duplicate names were collapsed into one dictionary entry above; the validator sees the lists.
+        return errors.Count == 0 ? new(gate, bridge, errors) : new(null, null, errors.Distinct().ToList());
+    }
+
+    private static IEnumerable<(IConfigurationSection Item, string Path, string Name)> Named(
+        IConfigurationSection list, string path, string nameKey, List<OptionsError> errors)
+    {
+        foreach (var item in list.GetChildren().OrderBy(c => int.TryParse(c.Key, out var n) ? n : int.MaxValue))
+        {
+            var itemPath = $"{path}[{item.Key}]";
+            var name = item[nameKey];
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                errors.Add(new($"{itemPath}.{nameKey}", "required"));
+                continue;
+            }
+
+            yield return (item, itemPath, name);
+        }
+    }
+
+    private static RiskLimits Limits(IConfigurationSection section, string path, List<OptionsError> errors, string[] otherKeys)
+    {
+        var limits = new RiskLimits();
+        foreach (var child in section.GetChildren())
+        {
+            var p = $"{path}.{child.Key}";
+            var k = Array.IndexOf(LimitKeys, child.Key);
+            if (k < 0)
+            {
+                if (!otherKeys.Contains(child.Key))
+                {
+                    errors.Add(new(p, "unknown key"));
+                }
+
+                continue;
+            }
+
+            var kind = (RiskLimitKind)k;
+            switch (kind)
+            {
+                case RiskLimitKind.MaximumOrderQuantity: limits.MaximumOrderQuantity = Long(child, p, errors); break;
+                case RiskLimitKind.MaximumOrderNotional: limits.MaximumOrderNotional = Double(child, p, errors); break;
+                case RiskLimitKind.PriceCollarPercent: limits.PriceCollarPercent = Double(child, p, errors); break;
+                case RiskLimitKind.PriceCollarTicks: limits.PriceCollarTicks = Long(child, p, errors); break;
+                case RiskLimitKind.MaximumLongPosition: limits.MaximumLongPosition = Long(child, p, errors); break;
+                case RiskLimitKind.MaximumShortPosition: limits.MaximumShortPosition = Long(child, p, errors); break;
+                case RiskLimitKind.MaximumGrossExposure: limits.MaximumGrossExposure = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumNetExposure: limits.MaximumNetExposure = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumWorkingOrders: limits.MaximumWorkingOrders = Long(child, p, errors); break;
+                case RiskLimitKind.MaximumWorkingNotional: limits.MaximumWorkingNotional = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumMessagesPerSecond: limits.MaximumMessagesPerSecond = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumCancelsPerSecond: limits.MaximumCancelsPerSecond = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumDailyLoss: limits.MaximumDailyLoss = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumDrawdown: limits.MaximumDrawdown = Double(child, p, errors); break;
+                case RiskLimitKind.MaximumRepeatedExecutions: limits.MaximumRepeatedExecutions = Long(child, p, errors); break;
+            }
+        }
+
+        return limits;
+    }
+
+    private static TradingCircuitBreakerOptions Breaker(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        var o = new TradingCircuitBreakerOptions();
+        foreach (var child in section.GetChildren())
+        {
+            var p = $"{path}.{child.Key}";
+            switch (child.Key)
+            {
+                case "rejectRateThreshold": o.RejectRateThreshold = Double(child, p, errors) ?? o.RejectRateThreshold; break;
+                case "minimumThroughput": o.MinimumThroughput = (int?)Long(child, p, errors) ?? o.MinimumThroughput; break;
+                case "samplingWindowSeconds": o.SamplingWindow = Seconds(child, p, errors) ?? o.SamplingWindow; break;
+                case "consecutiveVenueErrors": o.ConsecutiveVenueErrors = (int?)Long(child, p, errors) ?? o.ConsecutiveVenueErrors; break;
+                case "lossVelocity": o.LossVelocity = Double(child, p, errors); break;
+                case "breakDurationSeconds": o.BreakDuration = Seconds(child, p, errors) ?? o.BreakDuration; break;
+                case "halfOpenAcksToClose": o.HalfOpenAcksToClose = (int?)Long(child, p, errors) ?? o.HalfOpenAcksToClose; break;
+                case "openState": o.OpenState = State(child, p, errors) ?? o.OpenState; break;
+                default: errors.Add(new(p, "unknown key")); break;
+            }
+        }
+
+        return o;
+    }
+
+    private static TradingSafetyBridgeOptions Bridge(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        var o = new TradingSafetyBridgeOptions();
+        foreach (var child in section.GetChildren())
+        {
+            var p = $"{path}.{child.Key}";
+            switch (child.Key)
+            {
+                case "onSystemCritical": o.OnSystemCritical = State(child, p, errors) ?? o.OnSystemCritical; break;
+                case "onSystemFailed": o.OnSystemFailed = State(child, p, errors) ?? o.OnSystemFailed; break;
+                case "restoreOnRecovery":
+                    if (bool.TryParse(child.Value, out var restore))
+                    {
+                        o.RestoreOnRecovery = restore;
+                    }
+                    else
+                    {
+                        errors.Add(new(p, "expected true or false"));
+                    }
+
+                    break;
+                case "evaluationIntervalSeconds": o.EvaluationInterval = Seconds(child, p, errors) ?? o.EvaluationInterval; break;
+                case "flushIntervalSeconds": o.FlushInterval = Seconds(child, p, errors) ?? o.FlushInterval; break;
+                default: errors.Add(new(p, "unknown key")); break;
+            }
+        }
+
+        return o;
+    }
+
+    private static RiskChecks ParseChecks(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (section.Value is { } single)
+        {
+            switch (single)
+            {
+                case "default": return RiskChecks.Default;
+                case "all": return RiskChecks.All;
+                default:
+                    errors.Add(new(path, "expected 'default', 'all' or a list of check names"));
+                    return RiskChecks.Default;
+            }
+        }
+
+        var checks = RiskChecks.None;
+        foreach (var item in section.GetChildren())
+        {
+            if (item.Value is { } name && CheckNames.TryGetValue(name, out var check))
+            {
+                checks |= check;
+            }
+            else
+            {
+                errors.Add(new($"{path}[{item.Key}]", $"unknown check '{item.Value}'; known: {string.Join(", ", CheckNames.Keys)}"));
+            }
+        }
+
+        return checks;
+    }
+
+    private static TradingState? State(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        switch (section.Value)
+        {
+            case "reducing": return TradingState.Reducing;
+            case "halted": return TradingState.Halted;
+            default:
+                errors.Add(new(path, "expected 'reducing' or 'halted'"));
+                return null;
+        }
+    }
+
+    private static long? Long(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (section.Value is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(section.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(path, $"expected a whole number, got '{section.Value}'"));
+        return null;
+    }
+
+    private static double? Double(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (section.Value is null)
+        {
+            return null;
+        }
+
+        if (double.TryParse(section.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(path, $"expected a number, got '{section.Value}'"));
+        return null;
+    }
+
+    private static TimeSpan? Seconds(IConfigurationSection section, string path, List<OptionsError> errors) =>
+        Double(section, path, errors) is { } seconds && double.IsFinite(seconds) && seconds is > 0 and < 1e9
+            ? TimeSpan.FromSeconds(seconds)
+            : section.Value is null ? null : Invalid(path, errors);
+
+    private static TimeSpan? Invalid(string path, List<OptionsError> errors)
+    {
+        if (!errors.Any(e => e.Path == path))
+        {
+            errors.Add(new(path, "must be a number of seconds greater than 0"));
+        }
+
+        return null;
+    }
+}
