@@ -99,6 +99,21 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Handler for <c>SafetySystem.Transitioned</c> / <c>SafetyManager.Transitioned</c>:
+    /// <c>system.Transitioned += bridge.OnSafetyEvent;</c>. Acts on system-state events only.
+    /// </summary>
+    public void OnSafetyEvent(SafetyEvent safetyEvent)
+    {
+        ArgumentNullException.ThrowIfNull(safetyEvent);
+        if (safetyEvent.Kind == EventKinds.SystemState &&
+            Enum.TryParse<SafetyState>(safetyEvent.From, out var from) &&
+            Enum.TryParse<SafetyState>(safetyEvent.To, out var to))
+        {
+            OnSystemStateChanged(from, to);
+        }
+    }
+
     /// <summary>Clears a trading restriction left by a system state, when policy does not restore it by itself.</summary>
     public void ResumeAfterSystemRecovery(string who, string why)
     {

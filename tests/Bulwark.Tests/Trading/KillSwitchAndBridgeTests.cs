@@ -137,6 +137,17 @@ public sealed class KillSwitchAndBridgeTests
     }
 
     [Fact]
+    public void SafetyManagerTransitionEvents_DriveTrading()
+    {
+        var f = new TradingFixture();
+        var bridge = new TradingSafetyBridge(f.Gate, new InMemoryEventStore());
+        bridge.OnSafetyEvent(new SafetyEvent { Time = f.Time.GetUtcNow(), Kind = EventKinds.ComponentState, Subject = "db", From = "Healthy", To = "Failed" });
+        Assert.True(f.Check(f.Buy(1)).IsAccepted);
+        bridge.OnSafetyEvent(new SafetyEvent { Time = f.Time.GetUtcNow(), Kind = EventKinds.SystemState, Subject = "system", From = "Healthy", To = "Failed" });
+        Assert.Equal(RiskRejectReason.TradingHalted, f.Check(f.Buy(1)).Reason);
+    }
+
+    [Fact]
     public async Task Rejections_AggregatedByReason_OneEventPerFlush()
     {
         var f = new TradingFixture(o => o.Firm.MaximumOrderQuantity = 10);
