@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bulwark.Configuration;
 using System.Globalization;
 using System.Text;
 using Bulwark.Storage;

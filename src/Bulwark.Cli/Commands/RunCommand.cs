@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bulwark.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Cli.Commands;
