@@ -34,35 +34,34 @@ internal static class StoreLocator
     /// The database path, or the configuration's errors. An explicitly named configuration file must
     /// exist and be valid; the default one is used only when present.
     /// </summary>
-    public static (string? DatabasePath, string? ConfigPath, IReadOnlyList<OptionsError> Errors) Locate(FileInfo? config, DirectoryInfo? dataDirectory)
+    public static (string? DatabasePath, IReadOnlyList<OptionsError> Errors) Locate(FileInfo? config, DirectoryInfo? dataDirectory)
     {
         if (dataDirectory is not null)
         {
-            return (Path.Combine(dataDirectory.FullName, BulwarkDefaults.DatabaseFileName), null, []);
+            return (Path.Combine(dataDirectory.FullName, BulwarkDefaults.DatabaseFileName), []);
         }
 
         var path = config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile);
         if (config is null && !File.Exists(path))
         {
-            return (Path.GetFullPath(Path.Combine(BulwarkDefaults.DataDirectory, BulwarkDefaults.DatabaseFileName)), null, []);
+            return (Path.GetFullPath(Path.Combine(BulwarkDefaults.DataDirectory, BulwarkDefaults.DatabaseFileName)), []);
         }
 
         var load = BulwarkConfiguration.Load(path);
         return load.Options is null
-            ? (null, path, load.Errors)
-            : (Path.GetFullPath(Path.Combine(load.Options.DataDirectory, BulwarkDefaults.DatabaseFileName)), path, []);
+            ? (null, load.Errors)
+            : (Path.GetFullPath(Path.Combine(load.Options.DataDirectory, BulwarkDefaults.DatabaseFileName)), []);
     }
 }
 
-/// <summary>How configuration errors are shown: every one, with its field path.</summary>
+/// <summary>How configuration errors are shown by every command: one line each, <c>path: message</c>, to stderr.</summary>
 internal static class ConfigErrors
 {
-    public static void Print(TextWriter stderr, string configPath, IReadOnlyList<OptionsError> errors)
+    public static void Print(TextWriter stderr, IReadOnlyList<OptionsError> errors)
     {
-        stderr.WriteLine($"error: {configPath} is invalid ({errors.Count} error{(errors.Count == 1 ? "" : "s")}):");
         foreach (var error in errors)
         {
-            stderr.WriteLine($"  {error.Path}: {error.Message}");
+            stderr.WriteLine(error.ToString());
         }
     }
 }

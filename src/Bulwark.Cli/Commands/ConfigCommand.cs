@@ -42,10 +42,7 @@ internal static class ConfigCommand
         }
         else
         {
-            foreach (var error in result.Errors)
-            {
-                stderr.WriteLine(error.ToString());
-            }
+            ConfigErrors.Print(stderr, result.Errors);
         }
 
         return result.IsValid ? ExitCodes.Ok : ExitCodes.Usage;

@@ -49,10 +49,10 @@ internal static class EventsCommand
                 return ExitCodes.Usage;
             }
 
-            var (databasePath, configPath, errors) = StoreLocator.Locate(parse.GetValue(config), parse.GetValue(dataDir));
+            var (databasePath, errors) = StoreLocator.Locate(parse.GetValue(config), parse.GetValue(dataDir));
             if (databasePath is null)
             {
-                ConfigErrors.Print(stderr, configPath!, errors);
+                ConfigErrors.Print(stderr, errors);
                 return ExitCodes.Usage;
             }
 

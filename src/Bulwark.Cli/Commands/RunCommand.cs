@@ -31,7 +31,7 @@ internal static class RunCommand
         var load = BulwarkConfiguration.Load(configPath);
         if (load.Options is not { } options)
         {
-            ConfigErrors.Print(stderr, configPath, load.Errors);
+            ConfigErrors.Print(stderr, load.Errors);
             return ExitCodes.Usage;
         }
 

@@ -27,10 +27,10 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(FileInfo? config, DirectoryInfo? dataDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var (databasePath, configPath, errors) = StoreLocator.Locate(config, dataDir);
+        var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
         if (databasePath is null)
         {
-            ConfigErrors.Print(stderr, configPath!, errors);
+            ConfigErrors.Print(stderr, errors);
             return ExitCodes.Usage;
         }
 
