@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Bulwark.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -26,8 +27,20 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken stopping)
+    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // SIGTERM (a service manager) and SIGINT (Ctrl-C) both mean: stop cleanly, record the stop, exit 0.
+        using var signalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var stopping = signalled.Token;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            signalled.Cancel();
+        }
+
         var load = BulwarkConfiguration.Load(configPath);
         if (load.Options is not { } options)
         {
