@@ -54,6 +54,28 @@ internal static class StoreLocator
     }
 }
 
+/// <summary>Opens the store for reading, or says on stderr why it cannot (no store there, unreadable).</summary>
+internal static class StoreReader
+{
+    public static async Task<SqliteEventStore?> OpenAsync(string databasePath, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SqliteEventStore.OpenExistingAsync(databasePath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            await stderr.WriteLineAsync($"error: no Bulwark store at {databasePath}; start one with 'bulwark run --config FILE'.").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"error: cannot read the store at {databasePath}: {ex.Message}").ConfigureAwait(false);
+        }
+
+        return null;
+    }
+}
+
 /// <summary>How configuration errors are shown by every command: one line each, <c>path: message</c>, to stderr.</summary>
 internal static class ConfigErrors
 {

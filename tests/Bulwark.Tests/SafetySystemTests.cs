@@ -88,9 +88,5 @@ public sealed class SafetySystemTests : IDisposable
         ? e.Kind
         : $"{e.Subject} {e.From}->{e.To}";
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 }

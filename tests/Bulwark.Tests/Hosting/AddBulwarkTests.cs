@@ -65,9 +65,5 @@ public sealed class AddBulwarkTests : IDisposable
         Assert.Contains("databse", registration.Message);
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 }
