@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bulwark.Configuration;
 using System.Globalization;
 using System.Text;
 using Bulwark.Storage;
@@ -33,35 +34,56 @@ internal static class StoreLocator
     /// The database path, or the configuration's errors. An explicitly named configuration file must
     /// exist and be valid; the default one is used only when present.
     /// </summary>
-    public static (string? DatabasePath, string? ConfigPath, IReadOnlyList<OptionsError> Errors) Locate(FileInfo? config, DirectoryInfo? dataDirectory)
+    public static (string? DatabasePath, IReadOnlyList<OptionsError> Errors) Locate(FileInfo? config, DirectoryInfo? dataDirectory)
     {
         if (dataDirectory is not null)
         {
-            return (Path.Combine(dataDirectory.FullName, BulwarkDefaults.DatabaseFileName), null, []);
+            return (Path.Combine(dataDirectory.FullName, BulwarkDefaults.DatabaseFileName), []);
         }
 
         var path = config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile);
         if (config is null && !File.Exists(path))
         {
-            return (Path.GetFullPath(Path.Combine(BulwarkDefaults.DataDirectory, BulwarkDefaults.DatabaseFileName)), null, []);
+            return (Path.GetFullPath(Path.Combine(BulwarkDefaults.DataDirectory, BulwarkDefaults.DatabaseFileName)), []);
         }
 
         var load = BulwarkConfiguration.Load(path);
         return load.Options is null
-            ? (null, path, load.Errors)
-            : (Path.GetFullPath(Path.Combine(load.Options.DataDirectory, BulwarkDefaults.DatabaseFileName)), path, []);
+            ? (null, load.Errors)
+            : (Path.GetFullPath(Path.Combine(load.Options.DataDirectory, BulwarkDefaults.DatabaseFileName)), []);
     }
 }
 
-/// <summary>How configuration errors are shown: every one, with its field path.</summary>
+/// <summary>Opens the store for reading, or says on stderr why it cannot (no store there, unreadable).</summary>
+internal static class StoreReader
+{
+    public static async Task<SqliteEventStore?> OpenAsync(string databasePath, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SqliteEventStore.OpenExistingAsync(databasePath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            await stderr.WriteLineAsync($"error: no Bulwark store at {databasePath}; start one with 'bulwark run --config FILE'.").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"error: cannot read the store at {databasePath}: {ex.Message}").ConfigureAwait(false);
+        }
+
+        return null;
+    }
+}
+
+/// <summary>How configuration errors are shown by every command: one line each, <c>path: message</c>, to stderr.</summary>
 internal static class ConfigErrors
 {
-    public static void Print(TextWriter stderr, string configPath, IReadOnlyList<OptionsError> errors)
+    public static void Print(TextWriter stderr, IReadOnlyList<OptionsError> errors)
     {
-        stderr.WriteLine($"error: {configPath} is invalid ({errors.Count} error{(errors.Count == 1 ? "" : "s")}):");
         foreach (var error in errors)
         {
-            stderr.WriteLine($"  {error.Path}: {error.Message}");
+            stderr.WriteLine(error.ToString());
         }
     }
 }

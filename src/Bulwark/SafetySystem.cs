@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bulwark.Configuration;
 using Bulwark.Diagnostics;
 using Bulwark.Health;
 using Bulwark.Health.Checks;

@@ -49,10 +49,10 @@ internal static class EventsCommand
                 return ExitCodes.Usage;
             }
 
-            var (databasePath, configPath, errors) = StoreLocator.Locate(parse.GetValue(config), parse.GetValue(dataDir));
+            var (databasePath, errors) = StoreLocator.Locate(parse.GetValue(config), parse.GetValue(dataDir));
             if (databasePath is null)
             {
-                ConfigErrors.Print(stderr, configPath!, errors);
+                ConfigErrors.Print(stderr, errors);
                 return ExitCodes.Usage;
             }
 
@@ -70,19 +70,8 @@ internal static class EventsCommand
 
     private static async Task<int> PrintAsync(string databasePath, EventQuery query, bool json, bool follow, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        SqliteEventStore store;
-        try
+        if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
         {
-            store = await SqliteEventStore.OpenExistingAsync(databasePath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FileNotFoundException)
-        {
-            await stderr.WriteLineAsync($"error: no Bulwark store at {databasePath}; start one with 'bulwark run --config FILE'.").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or IOException)
-        {
-            await stderr.WriteLineAsync($"error: cannot read the store at {databasePath}: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Bulwark.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Cli.Commands;
@@ -25,12 +27,24 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken stopping)
+    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // SIGTERM (a service manager) and SIGINT (Ctrl-C) both mean: stop cleanly, record the stop, exit 0.
+        using var signalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var stopping = signalled.Token;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            signalled.Cancel();
+        }
+
         var load = BulwarkConfiguration.Load(configPath);
         if (load.Options is not { } options)
         {
-            ConfigErrors.Print(stderr, configPath, load.Errors);
+            ConfigErrors.Print(stderr, load.Errors);
             return ExitCodes.Usage;
         }
 

@@ -27,31 +27,30 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(FileInfo? config, DirectoryInfo? dataDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var (databasePath, configPath, errors) = StoreLocator.Locate(config, dataDir);
+        var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
         if (databasePath is null)
         {
-            ConfigErrors.Print(stderr, configPath!, errors);
+            ConfigErrors.Print(stderr, errors);
             return ExitCodes.Usage;
         }
 
-        StatusReport? report;
-        try
+        if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
         {
-            var store = await SqliteEventStore.OpenExistingAsync(databasePath, cancellationToken).ConfigureAwait(false);
-            await using (store.ConfigureAwait(false))
+            return ExitCodes.Failure;
+        }
+
+        StatusReport? report;
+        await using (store.ConfigureAwait(false))
+        {
+            try
             {
                 report = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (FileNotFoundException)
-        {
-            await stderr.WriteLineAsync($"error: no Bulwark store at {databasePath}; start one with 'bulwark run --config FILE'.").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or JsonException or IOException)
-        {
-            await stderr.WriteLineAsync($"error: cannot read the store at {databasePath}: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or JsonException)
+            {
+                await stderr.WriteLineAsync($"error: cannot read the status in {databasePath}: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
         }
 
         if (report is null)

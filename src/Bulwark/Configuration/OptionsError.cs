@@ -17,7 +17,7 @@ public sealed class BulwarkOptionsException : Exception
         Errors = errors;
     }
 
-    /// <summary>Every error found, in file order.</summary>
+    /// <summary>Every error found: ordered by field path when loaded from a file, in rule order when validated from code.</summary>
     public IReadOnlyList<OptionsError> Errors { get; }
 
     private static string Format(IReadOnlyList<OptionsError> errors) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bulwark.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,8 +23,9 @@ public static class BulwarkServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddBulwark(_ =>
         {
-            var (options, errors) = BulwarkConfiguration.Bind(configuration);
-            return errors.Count > 0 ? throw new BulwarkOptionsException(errors) : options!;
+            // Binding errors here; semantic errors when the system is created. Either way, all at once.
+            var binder = BulwarkOptionsBinder.Bind(configuration);
+            return binder.Errors.Count > 0 ? throw new BulwarkOptionsException(binder.Errors) : binder.Options;
         });
     }
 

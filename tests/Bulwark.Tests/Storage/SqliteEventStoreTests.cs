@@ -124,9 +124,5 @@ public sealed class SqliteEventStoreTests : IDisposable
         Assert.Equal(T0.AddSeconds(1), status.UpdatedAt);
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _dir.Dispose();
-    }
+    public void Dispose() => _dir.Dispose();
 }

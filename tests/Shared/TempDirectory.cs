@@ -1,4 +1,4 @@
-namespace Bulwark.Tests.TestSupport;
+namespace Bulwark.Tests.Shared;
 
 /// <summary>A directory of its own for one test, deleted afterwards.</summary>
 internal sealed class TempDirectory : IDisposable
@@ -14,6 +14,8 @@ internal sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        // Pooled SQLite connections keep the files open.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using Bulwark.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
+
+namespace Bulwark.Tests;
+
+public sealed class SafetySystemTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _dir = new();
+
+    private BulwarkOptions Options(int port)
+    {
+        var options = new BulwarkOptions { DataDirectory = _dir.Path, CheckIntervalSeconds = 0.05 };
+        var component = new ComponentOptions { Name = "gateway", Criticality = Criticality.Critical, FailureThreshold = 2, SuccessThreshold = 1 };
+        component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
+        options.Components.Add(component);
+        return options;
+    }
+
+    [Fact]
+    public async Task EventLog_SurvivesDisposingAndRecreatingTheSystemOnTheSameFile()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        await using (var first = SafetySystem.Create(Options(port)))
+        {
+            await first.StartAsync();
+            await Eventually.WaitUntilAsync(() => first.Manager.GetState("gateway") == SafetyState.Healthy, Deadline, "gateway healthy");
+            listener.Stop();
+            await Eventually.WaitUntilAsync(() => first.Manager.GetState("gateway") == SafetyState.Failed, Deadline, "gateway failed");
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var second = SafetySystem.Create(Options(port));
+        await second.StartAsync();
+        var events = await second.Events.ReadAsync(new EventQuery());
+
+        Assert.Equal(
+            [EventKinds.Started, "gateway Unknown->Healthy", "gateway Healthy->Failed", EventKinds.Stopped, EventKinds.Started],
+            events.Select(Describe).Where(d => !d.StartsWith("system", StringComparison.Ordinal)));
+        Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+        Assert.Equal(Path.Combine(_dir.Path, BulwarkDefaults.DatabaseFileName), second.DatabasePath);
+    }
+
+    [Fact]
+    public void Create_WithInvalidOptions_ReportsEveryErrorAndStartsNothing()
+    {
+        var options = new BulwarkOptions { AvailabilityTarget = 1.5, CheckIntervalSeconds = 0, DataDirectory = _dir.Path };
+        var error = Assert.Throws<BulwarkOptionsException>(() => SafetySystem.Create(options));
+        Assert.Contains(error.Errors, e => e.Path == "availabilityTarget");
+        Assert.Contains(error.Errors, e => e.Path == "checkIntervalSeconds");
+        Assert.Contains(error.Errors, e => e.Path == "components");
+        Assert.False(File.Exists(Path.Combine(_dir.Path, BulwarkDefaults.DatabaseFileName)));
+    }
+
+    [Fact]
+    public async Task Transitioned_SubscribedBeforeStart_SeesTheFirstTransition()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            await using var system = SafetySystem.Create(Options(((IPEndPoint)listener.LocalEndpoint).Port));
+            var healthy = new TaskCompletionSource<SafetyEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.Transitioned += e =>
+            {
+                if (e.Subject == "gateway" && e.To == "Healthy")
+                {
+                    healthy.TrySetResult(e);
+                }
+            };
+            await system.StartAsync();
+            var e = await healthy.Task.WaitAsync(Deadline);
+            Assert.Equal("Unknown", e.From);
+            Assert.True(e.Sequence > 0);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static string Describe(SafetyEvent e) => e.From is null || e.To is null || e.Kind is EventKinds.Started or EventKinds.Stopped
+        ? e.Kind
+        : $"{e.Subject} {e.From}->{e.To}";
+
+    public void Dispose() => _dir.Dispose();
+}
