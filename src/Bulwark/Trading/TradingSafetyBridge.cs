@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bulwark.Trading;
 
@@ -32,14 +34,16 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
     private readonly IEventStore _store;
     private readonly TradingSafetyBridgeOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly List<SafetyEvent> _pending = [];
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private CancellationTokenSource? _stopping;
     private Task? _loop;
 
     /// <summary>Creates the bridge; call <see cref="StartAsync"/> before the first order.</summary>
-    public TradingSafetyBridge(RiskGate gate, IEventStore store, TradingSafetyBridgeOptions? options = null)
+    public TradingSafetyBridge(RiskGate gate, IEventStore store, TradingSafetyBridgeOptions? options = null, ILogger<TradingSafetyBridge>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         Gate = gate ?? throw new ArgumentNullException(nameof(gate));
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _options = options ?? new TradingSafetyBridgeOptions();
@@ -66,7 +70,12 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
     /// <summary>Restores kill-switch latches from the store, then starts the periodic evaluation and flush.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await KillSwitch.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        var restored = await KillSwitch.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        if (restored.Count > 0)
+        {
+            TradingLog.KillSwitchesRestored(_logger, string.Join(", ", restored));
+        }
+
         _stopping = new CancellationTokenSource();
         _loop = RunAsync(_stopping.Token);
     }
@@ -208,6 +217,7 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // A failing store or evaluation never stops the loop; pending events wait for the next flush.
+                TradingLog.LoopFailed(_logger, ex, _pending.Count);
             }
         }
     }
