@@ -83,8 +83,9 @@ public sealed class ProcessProbeTests : IDisposable
     [Fact]
     public async Task Zombie_IsUnhealthy()
     {
-        // A child of `sh` that exits while `sh` sleeps without reaping it stays a zombie.
-        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 600"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        // The background child exits a second later, after `sh` has become `sleep 600` (exec), which
+        // never reaps it: a zombie. (A child that exits before the exec may be reaped by `sh` itself.)
+        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 1 & echo $!; exec sleep 600"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         try
         {
             var zombiePid = int.Parse((await parent.StandardOutput.ReadLineAsync())!, CultureInfo.InvariantCulture);
