@@ -171,6 +171,12 @@ internal struct OrderSlot
     public int Symbol;
     public OrderSide Side;
     public bool Acknowledged;
+
+    /// <summary>
+    /// False for an order that could only shrink the position when accepted (with every working order on its
+    /// side): it reserved no gross or net exposure, so its release and fills return none.
+    /// </summary>
+    public bool ReservedExposure;
 }
 
 /// <summary>

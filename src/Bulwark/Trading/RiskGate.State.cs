@@ -376,20 +376,21 @@ public sealed partial class RiskGate
         var y = _orders.Slots[slot].Symbol;
         var leaves = _orders.Slots[slot].Leaves;
         var notional = leaves * _orders.Slots[slot].UnitNotional;
+        var exposure = _orders.Slots[slot].ReservedExposure ? notional : 0;
         ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
         ref var account = ref _accounts[a];
         if (_orders.Slots[slot].Side == OrderSide.Buy)
         {
             Interlocked.Add(ref pair.WorstLong, -leaves);
-            BoundedAdd.Add(ref account.NetLong, -notional);
+            BoundedAdd.Add(ref account.NetLong, -exposure);
         }
         else
         {
             Interlocked.Add(ref pair.WorstShort, -leaves);
-            BoundedAdd.Add(ref account.NetShort, -notional);
+            BoundedAdd.Add(ref account.NetShort, -exposure);
         }
 
-        BoundedAdd.Add(ref account.Gross, -notional);
+        BoundedAdd.Add(ref account.Gross, -exposure);
         BoundedAdd.Add(ref account.WorkingNotional, -notional);
         Interlocked.Decrement(ref account.WorkingCount);
         _orders.Slots[slot].Leaves = 0;
@@ -405,6 +406,7 @@ public sealed partial class RiskGate
         var leaves = working ? _orders.Slots[slot].Leaves : 0;
         var released = Math.Min(quantity, leaves);
         var releasedNotional = released * _orders.Slots[slot].UnitNotional;
+        var releasedExposure = _orders.Slots[slot].ReservedExposure ? releasedNotional : 0;
         var multiplier = _universe.Multiplier[y];
         var p = (a * _universe.SymbolCount) + y;
 
@@ -425,7 +427,7 @@ public sealed partial class RiskGate
         {
             Interlocked.Add(ref pair.WorstLong, quantity - released);
             Interlocked.Add(ref pair.WorstShort, -quantity);
-            BoundedAdd.Add(ref account.NetLong, netChange - releasedNotional);
+            BoundedAdd.Add(ref account.NetLong, netChange - releasedExposure);
             BoundedAdd.Add(ref account.NetShort, -netChange);
         }
         else
@@ -433,10 +435,10 @@ public sealed partial class RiskGate
             Interlocked.Add(ref pair.WorstShort, quantity - released);
             Interlocked.Add(ref pair.WorstLong, -quantity);
             BoundedAdd.Add(ref account.NetLong, netChange);
-            BoundedAdd.Add(ref account.NetShort, -netChange - releasedNotional);
+            BoundedAdd.Add(ref account.NetShort, -netChange - releasedExposure);
         }
 
-        BoundedAdd.Add(ref account.Gross, grossChange - releasedNotional);
+        BoundedAdd.Add(ref account.Gross, grossChange - releasedExposure);
         BoundedAdd.Add(ref account.WorkingNotional, -releasedNotional);
         if (working)
         {

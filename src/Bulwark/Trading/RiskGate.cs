@@ -321,33 +321,37 @@ public sealed partial class RiskGate
             return RejectPosition(buy, reducing, positionLimit, worstCase);
         }
 
+        // The worst case on this side still at or below zero: this order, with every working order on its side,
+        // can only shrink the position, so it adds no gross or net exposure and reserves none. Refusing it at an
+        // exposure limit would stop a desk from de-risking exactly when it must.
+        var exposure = worstCase > 0;
         ref var account = ref _accounts[a];
-        if (!BoundedAdd.TryAdd(ref account.Gross, notional, grossLimit, out var gross))
+        if (exposure && !BoundedAdd.TryAdd(ref account.Gross, notional, grossLimit, out var gross))
         {
-            return Rollback(RiskRejectReason.MaximumGrossExposure, grossLimit, gross, 1, ref worst, ref account, buy, quantity, notional);
+            return Rollback(RiskRejectReason.MaximumGrossExposure, grossLimit, gross, 1, exposure, ref worst, ref account, buy, quantity, notional);
         }
 
         ref var net = ref buy ? ref account.NetLong : ref account.NetShort;
-        if (!BoundedAdd.TryAdd(ref net, notional, netLimit, out var netValue))
+        if (exposure && !BoundedAdd.TryAdd(ref net, notional, netLimit, out var netValue))
         {
-            return Rollback(RiskRejectReason.MaximumNetExposure, netLimit, netValue, 2, ref worst, ref account, buy, quantity, notional);
+            return Rollback(RiskRejectReason.MaximumNetExposure, netLimit, netValue, 2, exposure, ref worst, ref account, buy, quantity, notional);
         }
 
         if (!BoundedAdd.TryAdd(ref account.WorkingCount, 1, workingCountLimit, out var count))
         {
-            return Rollback(RiskRejectReason.MaximumWorkingOrders, workingCountLimit, count, 3, ref worst, ref account, buy, quantity, notional);
+            return Rollback(RiskRejectReason.MaximumWorkingOrders, workingCountLimit, count, 3, exposure, ref worst, ref account, buy, quantity, notional);
         }
 
         if (!BoundedAdd.TryAdd(ref account.WorkingNotional, notional, workingNotionalLimit, out var working))
         {
-            return Rollback(RiskRejectReason.MaximumWorkingNotional, workingNotionalLimit, working, 4, ref worst, ref account, buy, quantity, notional);
+            return Rollback(RiskRejectReason.MaximumWorkingNotional, workingNotionalLimit, working, 4, exposure, ref worst, ref account, buy, quantity, notional);
         }
 
         var inserted = _orders.TryInsert(order.ClientOrderId, out var slot);
         if (inserted != 0)
         {
             var reason = inserted == 1 ? RiskRejectReason.DuplicateClientOrderId : RiskRejectReason.OrderCapacityExhausted;
-            return Rollback(reason, double.NaN, order.ClientOrderId, 5, ref worst, ref account, buy, quantity, notional);
+            return Rollback(reason, double.NaN, order.ClientOrderId, 5, exposure, ref worst, ref account, buy, quantity, notional);
         }
 
         ref var tracked = ref _orders.Slots[slot];
@@ -357,6 +361,7 @@ public sealed partial class RiskGate
         tracked.Side = order.Side;
         tracked.Leaves = quantity;
         tracked.UnitNotional = unitNotional;
+        tracked.ReservedExposure = exposure;
 
         // Volatile.Write: release; a report that reads Working also sees every field written above.
         Volatile.Write(ref tracked.State, WorkingOrderTable.Working);
@@ -365,7 +370,7 @@ public sealed partial class RiskGate
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private RiskDecision Rollback(
-        RiskRejectReason reason, double limit, double value, int reserved,
+        RiskRejectReason reason, double limit, double value, int reserved, bool exposure,
         ref long worst, ref AccountCounters account, bool buy, long quantity, double notional)
     {
         // Undo in reverse order of reservation; each undo is an unconditional atomic add.
@@ -379,12 +384,12 @@ public sealed partial class RiskGate
             Interlocked.Decrement(ref account.WorkingCount);
         }
 
-        if (reserved >= 3)
+        if (reserved >= 3 && exposure)
         {
             BoundedAdd.Add(ref buy ? ref account.NetLong : ref account.NetShort, -notional);
         }
 
-        if (reserved >= 2)
+        if (reserved >= 2 && exposure)
         {
             BoundedAdd.Add(ref account.Gross, -notional);
         }

@@ -131,8 +131,35 @@ public sealed class RiskGateLimitTests
     {
         var f = new TradingFixture(o => o.Firm.MaximumGrossExposure = 10_000);
         f.Position(-30, 100); // 3,000 short at cost
-        Assert.True(f.Check(f.Buy(20, 100)).IsAccepted); // 2,000 working
+        Assert.True(f.Check(f.Buy(20, 100, symbol: f.Y2)).IsAccepted); // 2,000 working in another symbol, adding exposure
         Assert.Equal(expected, f.Check(f.Sell(quantity, 100)).Reason); // 5,000 + q*100 <= 10,000
+    }
+
+    [Fact]
+    public void AtTheExposureLimits_AnOrderThatCanOnlyReduce_IsAccepted_AndReleasesOnlyWhatItReserved()
+    {
+        var f = new TradingFixture(o =>
+        {
+            o.Firm.MaximumGrossExposure = 10_000;
+            o.Firm.MaximumNetExposure = 10_000;
+        });
+        f.Position(100, 100); // 10,000 long: gross and net exposure at their limits
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
+
+        var first = f.Sell(60, 100);
+        Assert.True(f.Check(first).IsAccepted); // can only shrink the long
+        var second = f.Sell(40, 100);
+        Assert.True(f.Check(second).IsAccepted); // with the first: back to flat at worst, never short
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Sell(1, 100)).Reason); // this one could go short
+
+        // Cancelling an order that reserved no exposure gives none back.
+        Assert.True(f.Gate.OnCancel(first.ClientOrderId));
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
+
+        // Its fill shrinks the position, and exposure follows: 6,000 long leaves room for 4,000.
+        Assert.True(f.Gate.OnFill(second.ClientOrderId, 77, 40, 100));
+        Assert.True(f.Check(f.Buy(40, 100)).IsAccepted);
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
     }
 
     [Theory]
