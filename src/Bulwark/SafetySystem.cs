@@ -4,6 +4,7 @@ using Bulwark.Diagnostics;
 using Bulwark.Health;
 using Bulwark.Health.Checks;
 using Bulwark.Storage;
+using Bulwark.Trading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,6 +28,7 @@ public sealed class SafetySystem : IAsyncDisposable
     private readonly HeartbeatRegistry _heartbeats;
     private IEventStore? _ownedStore;
     private SafetyManager? _manager;
+    private TradingSafetyBridge? _trading;
     private int _state; // 0 created, 1 started, 2 stopped
 
     private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory)
@@ -85,6 +87,13 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>Component and system states. Available once started.</summary>
     public SafetyManager Manager => _manager ?? throw new InvalidOperationException("Start the safety system first.");
 
+    /// <summary>
+    /// The pre-trade risk gate with its kill switch, driven by the system state; null when the options have no
+    /// <see cref="BulwarkOptions.Trading"/>. Available once started (kill-switch latches are restored from the
+    /// event log before any check runs).
+    /// </summary>
+    public TradingSafetyBridge? Trading => _trading;
+
     /// <summary>The event log. Available once started.</summary>
     public IEventStore Events => _suppliedStore ?? _ownedStore ?? throw new InvalidOperationException("Start the safety system first.");
 
@@ -116,6 +125,16 @@ public sealed class SafetySystem : IAsyncDisposable
             _loggerFactory.CreateLogger<SafetyManager>(),
             _metrics);
         _manager.Transitioned += e => Transitioned?.Invoke(e);
+        if (_options.Trading is { } trading)
+        {
+            // Before any check runs: latches restored, and the first system transition already drives trading.
+            _trading = new TradingSafetyBridge(
+                new RiskGate(trading, _time), store, _options.TradingPolicy, _loggerFactory.CreateLogger<TradingSafetyBridge>());
+            await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
+            _trading.HoldUntilFirstEvidence();
+            _manager.Transitioned += _trading.OnSafetyEvent;
+        }
+
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -134,6 +153,11 @@ public sealed class SafetySystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (_trading is not null)
+        {
+            await _trading.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_ownedStore is not null)
         {
             await _ownedStore.DisposeAsync().ConfigureAwait(false);

@@ -84,6 +84,29 @@ public sealed class SafetySystemTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Trading_ConfiguredGate_IsHaltedWhenACriticalComponentFails()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var options = Options(((IPEndPoint)listener.LocalEndpoint).Port);
+        options.Trading = Bulwark.Tests.Trading.TradingFixture.DefaultOptions();
+        await using var system = SafetySystem.Create(options);
+        await system.StartAsync();
+        var gate = system.Trading!.Gate;
+        var (a, s, y) = (gate.GetAccountId("A1"), gate.GetStrategyId("S1"), gate.GetSymbolId("XYZ"));
+        gate.UpdateReferencePrice(y, 100);
+        var id = 1L;
+        Bulwark.Trading.RiskDecision Buy() => gate.Check(new Bulwark.Trading.OrderRequest(id++, a, s, y, Bulwark.Trading.OrderSide.Buy, 1, 100));
+
+        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Healthy, Deadline, "system healthy");
+        Assert.True(Buy().IsAccepted);
+
+        listener.Stop();
+        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Failed, Deadline, "system failed");
+        await Eventually.WaitUntilAsync(() => Buy().Reason == Bulwark.Trading.RiskRejectReason.TradingHalted, Deadline, "trading halted");
+    }
+
     private static string Describe(SafetyEvent e) => e.From is null || e.To is null || e.Kind is EventKinds.Started or EventKinds.Stopped
         ? e.Kind
         : $"{e.Subject} {e.From}->{e.To}";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Bulwark.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -81,9 +82,20 @@ internal static class RunCommand
                     .ConfigureAwait(false);
             }
 
+            // SIGHUP: reload the trading limits from the file (validated whole, applied atomically, audited).
+            var reloads = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                reloads.Writer.TryWrite(true);
+            });
             try
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, stopping).ConfigureAwait(false);
+                while (await reloads.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+                {
+                    reloads.Reader.TryRead(out _);
+                    await ReloadTradingLimitsAsync(system, configPath, output, stderr).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -97,6 +109,49 @@ internal static class RunCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Applies the file's <c>trading:</c> limits to the running gate. An invalid file or change is refused
+    /// whole and the limits in force stay; components and other settings need a restart.
+    /// </summary>
+    internal static async Task ReloadTradingLimitsAsync(SafetySystem system, string configPath, TextWriter output, TextWriter stderr)
+    {
+        var load = BulwarkConfiguration.Load(configPath);
+        if (load.Options is not { } options)
+        {
+            await stderr.WriteLineAsync($"reload refused: {configPath} is invalid; the limits in force stay").ConfigureAwait(false);
+            ConfigErrors.Print(stderr, load.Errors);
+            return;
+        }
+
+        if (system.Trading is not { } trading || options.Trading is null)
+        {
+            await stderr.WriteLineAsync("reload refused: adding or removing the trading section needs a restart").ConfigureAwait(false);
+            return;
+        }
+
+        var who = $"{Environment.UserName}@{Environment.MachineName} (SIGHUP)";
+        var errors = trading.Gate.ApplyLimits(options.Trading, who, $"configuration reload from {configPath}");
+        if (errors.Count > 0)
+        {
+            await stderr.WriteLineAsync("reload refused; the limits in force stay:").ConfigureAwait(false);
+            ConfigErrors.Print(stderr, errors);
+        }
+        else
+        {
+            await output.WriteLineAsync($"bulwark: trading limits reloaded from {configPath}").ConfigureAwait(false);
+        }
+
+        // The audit event (applied or refused) is written now, not at the next periodic flush.
+        try
+        {
+            await trading.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
+        }
     }
 
     internal static string Line(SafetyEvent e) =>

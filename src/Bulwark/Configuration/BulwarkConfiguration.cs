@@ -68,8 +68,18 @@ internal static class BulwarkConfiguration
             return ConfigurationLoadResult.Failed(new OptionsError(yamlPath, DescribeReadFailure(e)));
         }
 
-        var file = root.Providers.FirstOrDefault(p => p is FileConfigurationProvider);
-        var binder = BulwarkOptionsBinder.Bind(root, file);
+        var (options, errors) = Bind(root, root.Providers.FirstOrDefault(p => p is FileConfigurationProvider));
+        return new ConfigurationLoadResult(errors.Count == 0 ? options : null, errors, root);
+    }
+
+    /// <summary>
+    /// Binds and validates configuration of the <c>bulwark.yaml</c> shape, from a file or any other source
+    /// (<c>AddBulwark</c>): every error, binding and semantic, ordered by field path. The <c>trading:</c>
+    /// section is bound and validated by the trading binder.
+    /// </summary>
+    public static (BulwarkOptions Options, IReadOnlyList<OptionsError> Errors) Bind(IConfiguration configuration, IConfigurationProvider? file = null)
+    {
+        var binder = BulwarkOptionsBinder.Bind(configuration, file);
         var bindingErrors = binder.Errors;
 
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.
@@ -77,8 +87,17 @@ internal static class BulwarkConfiguration
             .Select(e => e with { Path = binder.DisplayPath(e.Path) })
             .Where(e => !bindingErrors.Any(b => OptionsPath.IsWithin(e.Path, b.Path)));
 
-        var errors = bindingErrors.Concat(semanticErrors).OrderBy(e => e.Path, OptionsPath.Comparer).ToList();
-        return new ConfigurationLoadResult(errors.Count == 0 ? binder.Options : null, errors, root);
+        var errors = bindingErrors.Concat(semanticErrors).ToList();
+        var trading = configuration.GetSection("trading");
+        if (trading.Exists())
+        {
+            var bound = Bulwark.Trading.TradingConfigurationBinder.Bind(trading);
+            errors.AddRange(bound.Errors);
+            binder.Options.Trading = bound.Gate;
+            binder.Options.TradingPolicy = bound.Bridge ?? binder.Options.TradingPolicy;
+        }
+
+        return (binder.Options, errors.OrderBy(e => e.Path, OptionsPath.Comparer).ToList());
     }
 
     private static Dictionary<string, string?> MapEnvironment(IEnumerable<KeyValuePair<string, string?>> environment)

@@ -23,4 +23,13 @@ public sealed class BulwarkOptions
 
     /// <summary>The components to watch.</summary>
     public IList<ComponentOptions> Components { get; } = new List<ComponentOptions>();
+
+    /// <summary>
+    /// The pre-trade risk gate (the <c>trading:</c> section); null means no gate. When set, the system runs a
+    /// <see cref="Bulwark.Trading.TradingSafetyBridge"/> that its state drives (see <see cref="SafetySystem.Trading"/>).
+    /// </summary>
+    public Bulwark.Trading.RiskGateOptions? Trading { get; set; }
+
+    /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
+    public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
 }

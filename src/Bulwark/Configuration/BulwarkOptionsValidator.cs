@@ -87,6 +87,12 @@ internal static class BulwarkOptionsValidator
             }
         }
 
+        // Code-built options: the gate's own rules (a file's trading section is checked when it is bound).
+        if (options.Trading is { } trading)
+        {
+            errors.AddRange(Bulwark.Trading.RiskGateOptionsValidator.Validate(trading));
+        }
+
         return errors;
     }
 

@@ -23,9 +23,8 @@ public static class BulwarkServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddBulwark(_ =>
         {
-            // Binding errors here; semantic errors when the system is created. Either way, all at once.
-            var binder = BulwarkOptionsBinder.Bind(configuration);
-            return binder.Errors.Count > 0 ? throw new BulwarkOptionsException(binder.Errors) : binder.Options;
+            var (bound, errors) = BulwarkConfiguration.Bind(configuration);
+            return errors.Count > 0 ? throw new BulwarkOptionsException(errors) : bound;
         });
     }
 

@@ -230,6 +230,7 @@ internal static class TradingConfigurationBinder
             {
                 case "onSystemCritical": o.OnSystemCritical = State(child, p, errors) ?? o.OnSystemCritical; break;
                 case "onSystemFailed": o.OnSystemFailed = State(child, p, errors) ?? o.OnSystemFailed; break;
+                case "onSystemUnknown": o.OnSystemUnknown = State(child, p, errors) ?? o.OnSystemUnknown; break;
                 case "restoreOnRecovery":
                     if (bool.TryParse(child.Value, out var restore))
                     {

@@ -13,6 +13,12 @@ public sealed class TradingSafetyBridgeOptions
     /// <summary>Firm trading state while the system is Failed: Reducing or Halted. Default Halted.</summary>
     public TradingState OnSystemFailed { get; set; } = TradingState.Halted;
 
+    /// <summary>
+    /// Firm trading state from start until the system state is first known (fail closed): Reducing or Halted.
+    /// Default Halted. The first Healthy or Degraded lifts it by itself; a failure first follows the policy above.
+    /// </summary>
+    public TradingState OnSystemUnknown { get; set; } = TradingState.Halted;
+
     /// <summary>When true, a system back to Healthy or Degraded returns trading to Active; when false (default) a person must.</summary>
     public bool RestoreOnRecovery { get; set; }
 
@@ -39,6 +45,7 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private CancellationTokenSource? _stopping;
     private Task? _loop;
+    private bool _awaitingFirstEvidence; // guarded by Gate.Sync
 
     /// <summary>Creates the bridge; call <see cref="StartAsync"/> before the first order.</summary>
     public TradingSafetyBridge(RiskGate gate, IEventStore store, TradingSafetyBridgeOptions? options = null, ILogger<TradingSafetyBridge>? logger = null)
@@ -47,9 +54,9 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
         Gate = gate ?? throw new ArgumentNullException(nameof(gate));
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _options = options ?? new TradingSafetyBridgeOptions();
-        if (_options.OnSystemCritical == TradingState.Active || _options.OnSystemFailed == TradingState.Active)
+        if (_options.OnSystemCritical == TradingState.Active || _options.OnSystemFailed == TradingState.Active || _options.OnSystemUnknown == TradingState.Active)
         {
-            throw new BulwarkOptionsException([new OptionsError("trading.bridge", "system Critical and Failed must move trading to Reducing or Halted")]);
+            throw new BulwarkOptionsException([new OptionsError("trading.bridge", "system Unknown, Critical and Failed must move trading to Reducing or Halted")]);
         }
 
         if (_options.EvaluationInterval <= TimeSpan.Zero || _options.FlushInterval <= TimeSpan.Zero)
@@ -93,18 +100,35 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
             switch (to)
             {
                 case SafetyState.Failed:
+                    _awaitingFirstEvidence = false;
                     Gate.SetSource(0, RiskGate.SystemStateSource, RiskGate.StateBits(_options.OnSystemFailed), "safety-manager", cause);
                     break;
                 case SafetyState.Critical:
+                    _awaitingFirstEvidence = false;
                     Gate.SetSource(0, RiskGate.SystemStateSource, RiskGate.StateBits(_options.OnSystemCritical), "safety-manager", cause);
                     break;
-                case SafetyState.Healthy or SafetyState.Degraded when _options.RestoreOnRecovery:
+                case SafetyState.Healthy or SafetyState.Degraded when _options.RestoreOnRecovery || _awaitingFirstEvidence:
+                    _awaitingFirstEvidence = false;
                     Gate.SetSource(0, RiskGate.SystemStateSource, 0, "safety-manager", cause);
                     break;
                 default:
                     // Unknown and Recovering keep whatever restriction is in force.
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Holds trading at <see cref="TradingSafetyBridgeOptions.OnSystemUnknown"/> until the system state is first
+    /// known: an order is not let through on the word of a safety system that has no evidence yet. The safety
+    /// system calls this before its first check runs.
+    /// </summary>
+    public void HoldUntilFirstEvidence()
+    {
+        lock (Gate.Sync)
+        {
+            _awaitingFirstEvidence = true;
+            Gate.SetSource(0, RiskGate.SystemStateSource, RiskGate.StateBits(_options.OnSystemUnknown), "safety-manager", "system state not known yet");
         }
     }
 

@@ -70,12 +70,18 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    public const int SigHup = 1;
+    public const int SigTerm = 15;
+
     /// <summary>SIGTERM: the polite stop a service manager sends.</summary>
-    public void Terminate()
+    public void Terminate() => Signal(SigTerm);
+
+    /// <summary>Sends a signal (kill(2)).</summary>
+    public void Signal(int signal)
     {
-        if (SendSignal(_process.Id, 15) != 0)
+        if (SendSignal(_process.Id, signal) != 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 

@@ -73,9 +73,6 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     public void Bind_DelegatedSections_AreNotReportedAndStayReadable()
     {
         var yaml = ConfigurationFiles.Valid + """
-            trading:
-              maxOrderNotional: 250000
-              anything: [1, 2]
             Failover: {mode: lease}
             availability:
               window: 30d
@@ -92,8 +89,36 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.NotNull(result.Configuration);
-        Assert.Equal("250000", result.Configuration["trading:maxOrderNotional"]);
         Assert.Equal("lease", result.Configuration["failover:mode"]);
+    }
+
+    [Fact]
+    public void Load_TradingSection_IsBoundAndValidatedWithTheRest()
+    {
+        var trading = """
+            trading:
+              enabledChecks: [maximumOrderQuantity]
+              firm:
+                maximumOrderQuantity: 100
+              accounts:
+                - name: ACC1
+              strategies:
+                - name: momo
+              instruments:
+                - symbol: XYZ
+              bridge:
+                onSystemUnknown: reducing
+
+            """;
+        var options = _files.LoadValid(ConfigurationFiles.Valid + trading);
+        Assert.Equal(100, options.Trading!.Firm.MaximumOrderQuantity);
+        Assert.Equal(Bulwark.Trading.TradingState.Reducing, options.TradingPolicy.OnSystemUnknown);
+
+        var broken = _files.Load(ConfigurationFiles.ValidWith("checkIntervalSeconds: 5", "checkIntervalSeconds: 0") +
+            trading.Replace("maximumOrderQuantity: 100", "maximumOrderQuantity: -1", StringComparison.Ordinal));
+        Assert.Null(broken.Options);
+        Assert.Contains(broken.Errors, e => e.Path == "checkIntervalSeconds");
+        Assert.Contains(broken.Errors, e => e.Path == "trading.firm.maximumOrderQuantity");
     }
 
     [Fact]

@@ -121,6 +121,34 @@ public sealed class KillSwitchAndBridgeTests
     }
 
     [Theory]
+    [InlineData(SafetyState.Healthy, RiskRejectReason.None)]
+    [InlineData(SafetyState.Degraded, RiskRejectReason.None)]
+    [InlineData(SafetyState.Recovering, RiskRejectReason.TradingHalted)]
+    [InlineData(SafetyState.Critical, RiskRejectReason.ReduceOnly)]
+    [InlineData(SafetyState.Failed, RiskRejectReason.TradingHalted)]
+    public void UntilTheSystemStateIsFirstKnown_TradingIsHeld(SafetyState first, RiskRejectReason expected)
+    {
+        var f = new TradingFixture();
+        var bridge = new TradingSafetyBridge(f.Gate, new InMemoryEventStore());
+        bridge.HoldUntilFirstEvidence();
+        Assert.Equal(RiskRejectReason.TradingHalted, f.Check(f.Buy(1)).Reason);
+        Assert.True(f.Gate.Check(new OrderRequest(999, f.A, f.S, f.Y, OrderSide.Buy, 1, 100, OrderType.Limit, OrderAction.Cancel)).IsAccepted, "cancels pass");
+
+        bridge.OnSystemStateChanged(SafetyState.Unknown, first);
+        Assert.Equal(expected, f.Check(f.Buy(1)).Reason);
+
+        // A failure seen first is a failure: recovery then follows the policy (a person resumes by default).
+        bridge.OnSystemStateChanged(first, SafetyState.Healthy);
+        var afterRecovery = first is SafetyState.Critical or SafetyState.Failed ? RiskRejectReason.TradingHalted : RiskRejectReason.None;
+        if (first == SafetyState.Critical)
+        {
+            afterRecovery = RiskRejectReason.ReduceOnly;
+        }
+
+        Assert.Equal(afterRecovery, f.Check(f.Buy(1)).Reason);
+    }
+
+    [Theory]
     [InlineData(false, RiskRejectReason.TradingHalted)]
     [InlineData(true, RiskRejectReason.None)]
     public void SystemRecovery_RestoresTradingOnlyWhenPolicySaysSo(bool restore, RiskRejectReason expected)
