@@ -20,10 +20,8 @@ public class RiskGateBenchmarks
 
     private RiskGate _gate = null!;
     private ResiliencePipeline _breaker = null!;
-    private long _nextId;
-    private int _account;
-    private int _symbol;
-    private int _side;
+    private OrderWalk _orders;
+    private OrderWalk _scattered;
 
     [GlobalSetup]
     public void GlobalSetup()
@@ -34,9 +32,9 @@ public class RiskGateBenchmarks
     [IterationSetup(Targets = [nameof(RiskGateCheck), nameof(RiskGateCheckScatteredIds)])]
     public void IterationSetup()
     {
-        _gate = RiskGateSetup.Create(1 << 21, out _nextId);
-        _account = 0;
-        _symbol = 0;
+        _gate = RiskGateSetup.Create(1 << 21, out var firstId);
+        _orders = new OrderWalk(firstId);
+        _scattered = new OrderWalk(firstId, scatterIds: true);
     }
 
     [IterationCleanup(Targets = [nameof(RiskGateCheck), nameof(RiskGateCheckScatteredIds)])]
@@ -53,18 +51,7 @@ public class RiskGateBenchmarks
     [Benchmark(Baseline = true)]
     public RiskDecision RiskGateCheck()
     {
-        // Walk every account and symbol; alternate sides so positions stay small.
-        if (++_account == RiskGateSetup.Accounts)
-        {
-            _account = 0;
-            if (++_symbol == RiskGateSetup.Symbols)
-            {
-                _symbol = 0;
-            }
-        }
-
-        _side ^= 1;
-        var order = new OrderRequest(_nextId++, _account, 0, _symbol, (OrderSide)_side, 1, RiskGateSetup.Price);
+        var order = _orders.Next();
         return _gate.Check(in order);
     }
 
@@ -75,18 +62,7 @@ public class RiskGateBenchmarks
     [Benchmark]
     public RiskDecision RiskGateCheckScatteredIds()
     {
-        if (++_account == RiskGateSetup.Accounts)
-        {
-            _account = 0;
-            if (++_symbol == RiskGateSetup.Symbols)
-            {
-                _symbol = 0;
-            }
-        }
-
-        _side ^= 1;
-        var id = (long)(((ulong)_nextId++ * 0x9E3779B97F4A7C15UL) >> 2) + 1;
-        var order = new OrderRequest(id, _account, 0, _symbol, (OrderSide)_side, 1, RiskGateSetup.Price);
+        var order = _scattered.Next();
         return _gate.Check(in order);
     }
 

@@ -14,10 +14,7 @@ namespace Bulwark.Benchmarks;
 public class RiskGateCostBreakdownBenchmarks
 {
     private RiskGate _gate = null!;
-    private long _nextId;
-    private int _account;
-    private int _symbol;
-    private int _side;
+    private OrderWalk _orders;
 
     public enum CheckSet
     {
@@ -42,25 +39,14 @@ public class RiskGateCostBreakdownBenchmarks
             CheckSet.AlwaysOnOnly => RiskChecks.None,
             _ => RiskChecks.All,
         };
-        _gate = RiskGateSetup.Create(1 << 21, out _nextId, checks);
-        _account = 0;
-        _symbol = 0;
+        _gate = RiskGateSetup.Create(1 << 21, out var firstId, checks);
+        _orders = new OrderWalk(firstId);
     }
 
     [Benchmark]
     public RiskDecision Check()
     {
-        if (++_account == RiskGateSetup.Accounts)
-        {
-            _account = 0;
-            if (++_symbol == RiskGateSetup.Symbols)
-            {
-                _symbol = 0;
-            }
-        }
-
-        _side ^= 1;
-        var order = new OrderRequest(_nextId++, _account, 0, _symbol, (OrderSide)_side, 1, RiskGateSetup.Price);
+        var order = _orders.Next();
         return _gate.Check(in order);
     }
 }

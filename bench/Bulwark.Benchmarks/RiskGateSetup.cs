@@ -83,3 +83,33 @@ internal static class RiskGateSetup
         return gate;
     }
 }
+
+/// <summary>
+/// The benchmarks' order stream: each call a new order for the next account and symbol (all pairs walked in
+/// turn), sides alternating so positions stay small. Ids are consecutive, or scattered over the id space by a
+/// bijective mix of the counter (the order table's cache-miss worst case).
+/// </summary>
+internal struct OrderWalk(long firstId, bool scatterIds = false)
+{
+    private long _nextId = firstId;
+    private int _account;
+    private int _symbol;
+    private int _side;
+
+    public OrderRequest Next()
+    {
+        if (++_account == RiskGateSetup.Accounts)
+        {
+            _account = 0;
+            if (++_symbol == RiskGateSetup.Symbols)
+            {
+                _symbol = 0;
+            }
+        }
+
+        _side ^= 1;
+        var counter = _nextId++;
+        var id = scatterIds ? (long)(((ulong)counter * 0x9E3779B97F4A7C15UL) >> 2) + 1 : counter;
+        return new OrderRequest(id, _account, 0, _symbol, (OrderSide)_side, 1, RiskGateSetup.Price);
+    }
+}

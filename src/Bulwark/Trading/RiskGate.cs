@@ -287,21 +287,12 @@ public sealed partial class RiskGate
         // Every message counts, accepted or not by a later step (RTS 6 art. 15(1)(d)).
         if ((enabled & RiskChecks.MessageThrottles) != 0)
         {
-            var bucket = t.AccountMessages[a];
-            if (!bucket.Configured)
+            var throttled = Throttle(
+                t.AccountMessages[a], ref _accounts[a].MessageTat, t.FirmMessages, ref _firmMessages.Value, now,
+                RiskLimitKind.MaximumMessagesPerSecond, RiskRejectReason.AccountMessageThrottle, RiskRejectReason.FirmMessageThrottle);
+            if (!throttled.IsAccepted)
             {
-                return NotConfigured(RiskLimitKind.MaximumMessagesPerSecond);
-            }
-
-            if (!BoundedAdd.TryTake(ref _accounts[a].MessageTat, now, bucket.Interval, bucket.Burst, out var backlog))
-            {
-                return Reject(RiskRejectReason.AccountMessageThrottle, bucket.Rate, (double)backlog / bucket.Interval);
-            }
-
-            var firm = t.FirmMessages;
-            if (!BoundedAdd.TryTake(ref _firmMessages.Value, now, firm.Interval, firm.Burst, out backlog))
-            {
-                return Reject(RiskRejectReason.FirmMessageThrottle, firm.Rate, (double)backlog / firm.Interval);
+                return throttled;
             }
         }
 
@@ -406,22 +397,30 @@ public sealed partial class RiskGate
             return RiskDecision.Accepted;
         }
 
-        var now = _time.GetTimestamp();
-        var bucket = t.AccountCancels[a];
-        if (!bucket.Configured)
+        return Throttle(
+            t.AccountCancels[a], ref _accounts[a].CancelTat, t.FirmCancels, ref _firmCancels.Value, _time.GetTimestamp(),
+            RiskLimitKind.MaximumCancelsPerSecond, RiskRejectReason.AccountCancelThrottle, RiskRejectReason.FirmCancelThrottle);
+    }
+
+    /// <summary>Takes one token from the account's bucket, then from the firm's; the first empty one rejects.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision Throttle(
+        LimitTable.Bucket account, ref long accountTat, LimitTable.Bucket firm, ref long firmTat, long now,
+        RiskLimitKind kind, RiskRejectReason accountReason, RiskRejectReason firmReason)
+    {
+        if (!account.Configured)
         {
-            return NotConfigured(RiskLimitKind.MaximumCancelsPerSecond);
+            return NotConfigured(kind);
         }
 
-        if (!BoundedAdd.TryTake(ref _accounts[a].CancelTat, now, bucket.Interval, bucket.Burst, out var backlog))
+        if (!BoundedAdd.TryTake(ref accountTat, now, account.Interval, account.Burst, out var backlog))
         {
-            return Reject(RiskRejectReason.AccountCancelThrottle, bucket.Rate, (double)backlog / bucket.Interval);
+            return Reject(accountReason, account.Rate, (double)backlog / account.Interval);
         }
 
-        var firm = t.FirmCancels;
-        if (!BoundedAdd.TryTake(ref _firmCancels.Value, now, firm.Interval, firm.Burst, out backlog))
+        if (!BoundedAdd.TryTake(ref firmTat, now, firm.Interval, firm.Burst, out backlog))
         {
-            return Reject(RiskRejectReason.FirmCancelThrottle, firm.Rate, (double)backlog / firm.Interval);
+            return Reject(firmReason, firm.Rate, (double)backlog / firm.Interval);
         }
 
         return RiskDecision.Accepted;
