@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bulwark.Availability;
 using Bulwark.Configuration;
 using Bulwark.Diagnostics;
 using Bulwark.Health;
@@ -29,6 +30,9 @@ public sealed class SafetySystem : IAsyncDisposable
     private IEventStore? _ownedStore;
     private SafetyManager? _manager;
     private TradingSafetyBridge? _trading;
+    private AvailabilityMonitor? _availability;
+    private CancellationTokenSource? _availabilityStopping;
+    private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
 
     private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory)
@@ -42,7 +46,10 @@ public sealed class SafetySystem : IAsyncDisposable
         _http = HttpProbeClient.Create();
         _metrics = new BulwarkMetrics(meterFactory);
         _heartbeats = new HeartbeatRegistry(time);
+        _availabilityLogger = loggerFactory.CreateLogger<AvailabilityMonitor>();
     }
+
+    private readonly ILogger _availabilityLogger;
 
     /// <summary>
     /// Creates a safety system from validated options (the record's <c>create_safety_system</c>).
@@ -94,6 +101,15 @@ public sealed class SafetySystem : IAsyncDisposable
     /// </summary>
     public TradingSafetyBridge? Trading => _trading;
 
+    /// <summary>SLOs, error budgets, burn-rate alerts and incidents, rebuilt from the event log. Available once started.</summary>
+    public AvailabilityMonitor Availability => _availability ?? throw new InvalidOperationException("Start the safety system first.");
+
+    /// <summary>Every SLO now (the record's <c>validate_availability_sla</c>): availability, budget, burn rates, alerts.</summary>
+    public AvailabilityReport ValidateAvailabilitySla() => Availability.ValidateAvailabilitySla();
+
+    /// <summary>How often the availability monitor reads new events and evaluates burn-rate alerts.</summary>
+    internal static readonly TimeSpan AvailabilityInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>The event log. Available once started.</summary>
     public IEventStore Events => _suppliedStore ?? _ownedStore ?? throw new InvalidOperationException("Start the safety system first.");
 
@@ -136,6 +152,54 @@ public sealed class SafetySystem : IAsyncDisposable
         }
 
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        // Driven by the store alone (not by live notifications, which could overtake a catch-up read), so the
+        // history after a restart is the history before it.
+        _availability = await AvailabilityMonitor.ReplayAsync(_options, store, _time, cancellationToken).ConfigureAwait(false);
+        _availabilityStopping = new CancellationTokenSource();
+        var stopping = _availabilityStopping.Token;
+        _availabilityLoop = Task.Run(() => AvailabilityLoopAsync(stopping), CancellationToken.None);
+    }
+
+    /// <summary>Reads new events, appends the burn-rate alerts they call for, and reads those back.</summary>
+    internal async Task RefreshAvailabilityAsync(CancellationToken cancellationToken = default)
+    {
+        var store = Events;
+        var monitor = Availability;
+        await monitor.CatchUpAsync(store, cancellationToken).ConfigureAwait(false);
+        var alerts = monitor.EvaluateAlerts();
+        foreach (var alert in alerts)
+        {
+            await store.AppendAsync(alert, cancellationToken).ConfigureAwait(false);
+            AvailabilityLog.Alert(_availabilityLogger, alert.Kind, alert.Subject, alert.Cause!);
+        }
+
+        if (alerts.Count > 0)
+        {
+            await monitor.CatchUpAsync(store, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AvailabilityLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(AvailabilityInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                try
+                {
+                    await RefreshAvailabilityAsync(stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    AvailabilityLog.RefreshFailed(_availabilityLogger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Stops every check, writes the final status and records the stop.</summary>
@@ -144,6 +208,13 @@ public sealed class SafetySystem : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
         {
             return;
+        }
+
+        if (_availabilityStopping is not null)
+        {
+            await _availabilityStopping.CancelAsync().ConfigureAwait(false);
+            await _availabilityLoop!.ConfigureAwait(false);
+            _availabilityStopping.Dispose();
         }
 
         await _manager!.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -152,15 +152,18 @@ public sealed class SafetyManager
             throw new InvalidOperationException("The safety manager is already started.");
         }
 
+        var previousReportAt = await UncleanStopAsync(cancellationToken).ConfigureAwait(false);
         await RecordAsync(new SafetyEvent
         {
             Time = _time.GetUtcNow(),
             Kind = EventKinds.Started,
             Subject = "system",
             To = SafetyState.Unknown.ToString(),
-            Cause = $"started with {_components.Length} components",
+            Cause = previousReportAt is null
+                ? $"started with {_components.Length} components"
+                : $"started with {_components.Length} components; the previous run stopped without recording it, last report {previousReportAt:O}",
             Evidence = JsonSerializer.Serialize(
-                new { components = _components.Select(c => new { c.Name, c.Criticality, checks = c.Checks.Select(k => k.Name) }) },
+                new { components = _components.Select(c => new { c.Name, c.Criticality, checks = c.Checks.Select(k => k.Name) }), previousReportAt },
                 BulwarkJson.Options),
         }, cancellationToken).ConfigureAwait(false);
 
@@ -178,6 +181,35 @@ public sealed class SafetyManager
         }
 
         SafetyManagerLog.Started(_logger, _components.Length, _components.Sum(c => c.Checks.Length), _store.GetType().Name);
+    }
+
+    /// <summary>
+    /// When the previous run on this store started but never recorded its stop (killed, crashed), the time
+    /// of its last status report: from then on nobody was watching, which availability counts as unknown.
+    /// </summary>
+    private async Task<DateTimeOffset?> UncleanStopAsync(CancellationToken cancellationToken)
+    {
+        if (_statusStore is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var last = await _store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
+            if (last.Count == 0 || last[0].Kind != EventKinds.Started)
+            {
+                return null;
+            }
+
+            var report = await _statusStore.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
+            return report?.UpdatedAt ?? last[0].Time;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An unreadable store is reported by the first append; the start itself is what matters here.
+            return null;
+        }
     }
 
     internal async Task StopAsync(CancellationToken cancellationToken)

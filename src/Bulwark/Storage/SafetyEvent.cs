@@ -65,8 +65,11 @@ public sealed record EventQuery
     /// <summary>Only events about this subject.</summary>
     public string? Subject { get; init; }
 
-    /// <summary>At most this many, the newest ones when there are more. Default 1,000.</summary>
+    /// <summary>At most this many, the newest ones when there are more (the oldest with <see cref="FromOldest"/>). Default 1,000.</summary>
     public int Limit { get; init; } = 1000;
+
+    /// <summary>When more than <see cref="Limit"/> match, take the oldest: for paging forward with <see cref="AfterSequence"/>.</summary>
+    public bool FromOldest { get; init; }
 }
 
 /// <summary>The append-only event log. Implementations: SQLite (embedded default), and later PostgreSQL.</summary>

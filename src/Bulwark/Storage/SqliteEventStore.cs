@@ -154,7 +154,7 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
             var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
             command.CommandText = $"""
                 SELECT seq, time_ticks, kind, subject, from_state, to_state, cause, actor, evidence FROM (
-                  SELECT * FROM events {filter} ORDER BY seq DESC LIMIT $limit
+                  SELECT * FROM events {filter} ORDER BY seq {(query.FromOldest ? "ASC" : "DESC")} LIMIT $limit
                 ) ORDER BY seq;
                 """;
             command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));

@@ -68,6 +68,7 @@ public sealed class SqliteEventStoreTests : IDisposable
         Assert.Equal(["cause 2"], (await store.ReadAsync(new EventQuery { KindPrefix = "system." })).Select(e => e.Cause));
         Assert.Equal(["cause 3"], (await store.ReadAsync(new EventQuery { AfterSequence = 3 })).Select(e => e.Cause));
         Assert.Equal(["cause 2", "cause 3"], (await store.ReadAsync(new EventQuery { Limit = 2 })).Select(e => e.Cause));
+        Assert.Equal(["cause 1", "cause 2"], (await store.ReadAsync(new EventQuery { AfterSequence = 1, Limit = 2, FromOldest = true })).Select(e => e.Cause));
     }
 
     [Fact]

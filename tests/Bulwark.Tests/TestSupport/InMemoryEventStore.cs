@@ -36,13 +36,12 @@ internal sealed class InMemoryEventStore : IEventStore, IStatusStore
     {
         lock (_gate)
         {
-            IReadOnlyList<SafetyEvent> result = _events
+            var matching = _events
                 .Where(e => query.Since is null || e.Time >= query.Since)
                 .Where(e => query.AfterSequence is null || e.Sequence > query.AfterSequence)
                 .Where(e => query.KindPrefix is null || e.Kind.StartsWith(query.KindPrefix, StringComparison.Ordinal))
-                .Where(e => query.Subject is null || e.Subject == query.Subject)
-                .TakeLast(query.Limit)
-                .ToArray();
+                .Where(e => query.Subject is null || e.Subject == query.Subject);
+            IReadOnlyList<SafetyEvent> result = (query.FromOldest ? matching.Take(query.Limit) : matching.TakeLast(query.Limit)).ToArray();
             return ValueTask.FromResult(result);
         }
     }

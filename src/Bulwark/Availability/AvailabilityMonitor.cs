@@ -1,0 +1,446 @@
+using System.Globalization;
+using System.Text.Json;
+using Bulwark.Storage;
+
+namespace Bulwark.Availability;
+
+/// <summary>
+/// Turns the event log into SLOs, error budgets, burn-rate alerts and incidents. Everything it knows comes
+/// from events (state transitions, starts and stops, alerts, acknowledgements), so replaying the log after a
+/// restart rebuilds the same history and the same numbers. Availability is exact over any window: it is
+/// measured on state intervals, not samples.
+/// </summary>
+public sealed class AvailabilityMonitor
+{
+    private const int ReplayPage = 10_000;
+
+    private readonly IReadOnlyList<SloDefinition> _slos;
+    private readonly IReadOnlyDictionary<string, Criticality> _criticality;
+    private readonly IReadOnlyList<BurnRatePolicy> _policies;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, StateTimeline> _timelines = new(StringComparer.Ordinal);
+    private readonly List<IncidentBuilder> _incidents = [];
+    private readonly Dictionary<string, IncidentBuilder> _openBySubject = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IncidentBuilder> _byId = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Slo, string Policy)> _activeAlerts = [];
+    private readonly List<MaintenanceWindow> _maintenance = [];
+    private long _lastSequence;
+
+    internal AvailabilityMonitor(
+        IReadOnlyList<SloDefinition> slos,
+        IReadOnlyDictionary<string, Criticality> criticality,
+        TimeProvider timeProvider,
+        IReadOnlyList<BurnRatePolicy>? policies = null)
+    {
+        _slos = slos;
+        _criticality = criticality;
+        _time = timeProvider;
+        _policies = policies ?? BurnRatePolicy.Workbook;
+        foreach (var slo in slos)
+        {
+            _timelines.TryAdd(slo.Subject, new StateTimeline());
+        }
+    }
+
+    /// <summary>The SLOs watched.</summary>
+    public IReadOnlyList<SloDefinition> Slos => _slos;
+
+    /// <summary>A monitor with the default SLOs of <paramref name="options"/>, rebuilt from every event in the store.</summary>
+    internal static async Task<AvailabilityMonitor> ReplayAsync(BulwarkOptions options, IEventStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var monitor = new AvailabilityMonitor(
+            SloDefinition.Defaults(options),
+            options.Components.ToDictionary(c => c.Name, c => c.Criticality, StringComparer.Ordinal),
+            timeProvider);
+        await monitor.CatchUpAsync(store, cancellationToken).ConfigureAwait(false);
+        return monitor;
+    }
+
+    /// <summary>Applies every event appended since the last one seen (for example acknowledgements written by the CLI).</summary>
+    internal async Task CatchUpAsync(IEventStore store, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            long after;
+            lock (_gate)
+            {
+                after = _lastSequence;
+            }
+
+            var page = await store.ReadAsync(new EventQuery { AfterSequence = after, Limit = ReplayPage, FromOldest = true }, cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                Apply(e);
+            }
+
+            if (page.Count < ReplayPage)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks every subject unknown from <paramref name="since"/>: the safety system that wrote the log was not
+    /// running (its last report is that old and it did not record a clean stop).
+    /// </summary>
+    internal void MarkNotWatchedSince(DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            MarkAllUnknown(since);
+        }
+    }
+
+    /// <summary>Declares a maintenance window: its time is excluded from every SLO and budget.</summary>
+    public void AddMaintenanceWindow(MaintenanceWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        if (window.End <= window.Start)
+        {
+            throw new ArgumentException("a maintenance window ends after it starts", nameof(window));
+        }
+
+        lock (_gate)
+        {
+            _maintenance.Add(window);
+        }
+    }
+
+    /// <summary>
+    /// Applies one stored event. Events already applied (by sequence) are ignored, so the live feed and a
+    /// catch-up read may overlap.
+    /// </summary>
+    public void Apply(SafetyEvent safetyEvent)
+    {
+        ArgumentNullException.ThrowIfNull(safetyEvent);
+        lock (_gate)
+        {
+            if (safetyEvent.Sequence != 0)
+            {
+                if (safetyEvent.Sequence <= _lastSequence)
+                {
+                    return;
+                }
+
+                _lastSequence = safetyEvent.Sequence;
+            }
+
+            switch (safetyEvent.Kind)
+            {
+                case EventKinds.Started:
+                    if (PreviousReportAt(safetyEvent) is { } lastAlive)
+                    {
+                        // The previous run did not stop cleanly: from its last report on, nobody was watching.
+                        MarkAllUnknown(lastAlive);
+                    }
+
+                    MarkAllUnknown(safetyEvent.Time);
+                    break;
+                case EventKinds.Stopped:
+                    MarkAllUnknown(safetyEvent.Time);
+                    break;
+                case EventKinds.ComponentState or EventKinds.SystemState
+                    when Enum.TryParse<SafetyState>(safetyEvent.To, out var to):
+                    Timeline(safetyEvent.Subject).Add(safetyEvent.Time, to);
+                    TrackIncident(safetyEvent, to);
+                    break;
+                case AvailabilityEventKinds.AlertFired when safetyEvent.Cause is { } policy:
+                    _activeAlerts.Add((safetyEvent.Subject, policy));
+                    Open($"slo:{safetyEvent.Subject}", safetyEvent, $"alert {policy} fired: {safetyEvent.Evidence}");
+                    break;
+                case AvailabilityEventKinds.AlertResolved when safetyEvent.Cause is { } policy:
+                    _activeAlerts.Remove((safetyEvent.Subject, policy));
+                    if (!_activeAlerts.Any(a => a.Slo == safetyEvent.Subject))
+                    {
+                        Resolve($"slo:{safetyEvent.Subject}", safetyEvent.Time, "bulwark", $"alert {policy} resolved");
+                    }
+
+                    break;
+                case AvailabilityEventKinds.IncidentAcknowledged when _byId.TryGetValue(safetyEvent.Subject, out var acknowledged):
+                    acknowledged.AcknowledgedAt ??= safetyEvent.Time;
+                    acknowledged.AcknowledgedBy ??= safetyEvent.Actor;
+                    acknowledged.Timeline.Add(new IncidentEntry(safetyEvent.Time, "acknowledged: " + safetyEvent.Cause, safetyEvent.Actor));
+                    break;
+                case AvailabilityEventKinds.IncidentResolved when _byId.TryGetValue(safetyEvent.Subject, out var resolved) && resolved.ResolvedAt is null:
+                    Resolve(resolved.Subject, safetyEvent.Time, safetyEvent.Actor ?? "unknown", "resolved: " + safetyEvent.Cause);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Every SLO now: availability, budget, burn rates and active alerts (the record's <c>validate_availability_sla</c>).</summary>
+    public AvailabilityReport ValidateAvailabilitySla()
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var statuses = _slos.Select(slo => Status(slo, now)).ToArray();
+            return new AvailabilityReport
+            {
+                At = now,
+                SlaMet = statuses.All(s => s.SlaMet),
+                CurrentAvailability = statuses.Any(s => s.CurrentAvailability is null) ? null : statuses.Min(s => s.CurrentAvailability),
+                Slos = statuses,
+            };
+        }
+    }
+
+    /// <summary>Good, bad and unknown time of a subject in any window (maintenance excluded).</summary>
+    public TimeSplit Measure(string subject, DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_gate)
+        {
+            return _timelines.TryGetValue(subject, out var timeline) ? timeline.Measure(from, to, _maintenance) : new TimeSplit(default, default, to - from);
+        }
+    }
+
+    /// <summary>Incidents, newest first.</summary>
+    public IReadOnlyList<Incident> GetIncidents(bool openOnly = false)
+    {
+        lock (_gate)
+        {
+            return _incidents.Where(i => !openOnly || i.ResolvedAt is null).Reverse().Select(i => i.Build()).ToArray();
+        }
+    }
+
+    /// <summary>MTTR (time to resolve) and MTBF over the incidents opened in the last <paramref name="window"/>.</summary>
+    public IncidentMetrics GetIncidentMetrics(TimeSpan window)
+    {
+        var since = _time.GetUtcNow() - window;
+        lock (_gate)
+        {
+            var opened = _incidents.Where(i => i.OpenedAt >= since).ToArray();
+            var repairs = opened.Where(i => i.ResolvedAt is not null).Select(i => i.ResolvedAt!.Value - i.OpenedAt).Order().ToArray();
+            var between = opened
+                .GroupBy(i => i.Subject)
+                .SelectMany(g => g.OrderBy(i => i.OpenedAt).Zip(g.OrderBy(i => i.OpenedAt).Skip(1)))
+                .Where(pair => pair.First.ResolvedAt is not null)
+                .Select(pair => pair.Second.OpenedAt - pair.First.ResolvedAt!.Value)
+                .Order()
+                .ToArray();
+            return new IncidentMetrics
+            {
+                Opened = opened.Length,
+                Resolved = repairs.Length,
+                Mttr = Mean(repairs),
+                MttrP50 = Percentile(repairs, 0.50),
+                MttrP90 = Percentile(repairs, 0.90),
+                MttrP99 = Percentile(repairs, 0.99),
+                Mtbf = Mean(between),
+                MtbfP50 = Percentile(between, 0.50),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The alert events the current burn rates call for: a policy newly above its factor on both windows
+    /// fires, one no longer above resolves. The caller appends them to the store and applies them back.
+    /// </summary>
+    internal IReadOnlyList<SafetyEvent> EvaluateAlerts()
+    {
+        var now = _time.GetUtcNow();
+        var events = new List<SafetyEvent>();
+        lock (_gate)
+        {
+            foreach (var slo in _slos)
+            {
+                foreach (var policy in _policies)
+                {
+                    var factor = policy.Factor(slo.Window);
+                    var longRate = BurnRate(slo, now, policy.Long);
+                    var shortRate = BurnRate(slo, now, policy.Short);
+                    var firing = longRate > factor && shortRate > factor;
+                    var active = _activeAlerts.Contains((slo.Name, policy.Name));
+                    if (firing == active)
+                    {
+                        continue;
+                    }
+
+                    events.Add(new SafetyEvent
+                    {
+                        Time = now,
+                        Kind = firing ? AvailabilityEventKinds.AlertFired : AvailabilityEventKinds.AlertResolved,
+                        Subject = slo.Name,
+                        Cause = policy.Name,
+                        Actor = "bulwark",
+                        Evidence = JsonSerializer.Serialize(
+                            new { severity = policy.Severity, factor, longWindow = BurnRatePolicy.Format(policy.Long), longRate, shortWindow = BurnRatePolicy.Format(policy.Short), shortRate },
+                            BulwarkJson.Options),
+                    });
+                }
+            }
+        }
+
+        return events;
+    }
+
+    private SloStatus Status(SloDefinition slo, DateTimeOffset now)
+    {
+        var from = now - slo.Window;
+        var split = Timeline(slo.Subject).Measure(from, now, _maintenance);
+        // An empty timeline is unknown throughout: its unknown time is the window's length less maintenance.
+        var accountable = new StateTimeline().Measure(from, now, _maintenance).Unknown;
+        var budget = (1 - slo.Objective) * accountable;
+        var remaining = budget - split.Bad;
+        var availability = split.Availability;
+        var windows = _policies.SelectMany(p => new[] { p.Long, p.Short }).Distinct().Order();
+        return new SloStatus
+        {
+            Name = slo.Name,
+            Subject = slo.Subject,
+            SlaMet = availability is { } a && a >= slo.Objective,
+            CurrentAvailability = availability,
+            Target = slo.Objective,
+            Window = slo.Window,
+            ErrorBudget = budget,
+            BudgetConsumed = split.Bad,
+            ErrorBudgetRemaining = remaining,
+            ErrorBudgetRemainingRatio = budget > TimeSpan.Zero ? remaining / budget : 0,
+            Unknown = split.Unknown,
+            BurnRates = windows.ToDictionary(BurnRatePolicy.Format, w => BurnRate(slo, now, w)),
+            ActiveAlerts = _activeAlerts.Where(a => a.Slo == slo.Name).Select(a => a.Policy).Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    /// <summary>Bad share of the observed time in the window, over the share the objective allows. No evidence: 0.</summary>
+    private double BurnRate(SloDefinition slo, DateTimeOffset now, TimeSpan window)
+    {
+        var split = Timeline(slo.Subject).Measure(now - window, now, _maintenance);
+        return split.Observed > TimeSpan.Zero ? (split.Bad / split.Observed) / (1 - slo.Objective) : 0;
+    }
+
+    private void TrackIncident(SafetyEvent transition, SafetyState to)
+    {
+        if (StateTimeline.IsBad(to))
+        {
+            Open(transition.Subject, transition, $"{transition.From} -> {transition.To}: {transition.Cause}");
+        }
+        else if (to is SafetyState.Healthy or SafetyState.Degraded)
+        {
+            Resolve(transition.Subject, transition.Time, "bulwark", $"{transition.From} -> {transition.To}: recovered");
+        }
+        else if (_openBySubject.TryGetValue(transition.Subject, out var open))
+        {
+            open.Timeline.Add(new IncidentEntry(transition.Time, $"{transition.From} -> {transition.To}: {transition.Cause}"));
+        }
+    }
+
+    private void Open(string subject, SafetyEvent cause, string what)
+    {
+        if (_openBySubject.TryGetValue(subject, out var open))
+        {
+            open.Timeline.Add(new IncidentEntry(cause.Time, what));
+            return;
+        }
+
+        var id = cause.Sequence != 0
+            ? string.Create(CultureInfo.InvariantCulture, $"INC-{cause.Sequence}")
+            : string.Create(CultureInfo.InvariantCulture, $"INC-T{cause.Time.UtcTicks}");
+        var incident = new IncidentBuilder(id, subject, Severity(subject), cause.Time);
+        incident.Timeline.Add(new IncidentEntry(cause.Time, "opened: " + what));
+        _incidents.Add(incident);
+        _openBySubject[subject] = incident;
+        _byId[id] = incident;
+    }
+
+    private void Resolve(string subject, DateTimeOffset at, string who, string what)
+    {
+        if (_openBySubject.Remove(subject, out var open))
+        {
+            open.ResolvedAt = at;
+            open.ResolvedBy = who;
+            open.Timeline.Add(new IncidentEntry(at, what, who));
+        }
+    }
+
+    private string Severity(string subject)
+    {
+        var name = subject.StartsWith("slo:", StringComparison.Ordinal)
+            ? _slos.FirstOrDefault(s => s.Name == subject[4..])?.Subject ?? subject
+            : subject;
+        return name == "system" ? "sev1" : _criticality.GetValueOrDefault(name, Criticality.Standard) switch
+        {
+            Criticality.Critical => "sev1",
+            Criticality.Standard => "sev2",
+            _ => "sev3",
+        };
+    }
+
+    private void MarkAllUnknown(DateTimeOffset at)
+    {
+        foreach (var timeline in _timelines.Values)
+        {
+            timeline.Add(at, SafetyState.Unknown);
+        }
+    }
+
+    private StateTimeline Timeline(string subject)
+    {
+        if (!_timelines.TryGetValue(subject, out var timeline))
+        {
+            timeline = new StateTimeline();
+            _timelines[subject] = timeline;
+        }
+
+        return timeline;
+    }
+
+    private static DateTimeOffset? PreviousReportAt(SafetyEvent started)
+    {
+        if (started.Evidence is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var evidence = JsonDocument.Parse(started.Evidence);
+            return evidence.RootElement.TryGetProperty("previousReportAt", out var value) && value.TryGetDateTimeOffset(out var at) ? at : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TimeSpan? Mean(TimeSpan[] sorted) =>
+        sorted.Length == 0 ? null : new TimeSpan((long)sorted.Average(t => (double)t.Ticks));
+
+    private static TimeSpan? Percentile(TimeSpan[] sorted, double p) =>
+        sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private sealed class IncidentBuilder(string id, string subject, string severity, DateTimeOffset openedAt)
+    {
+        public string Id { get; } = id;
+
+        public string Subject { get; } = subject;
+
+        public DateTimeOffset OpenedAt { get; } = openedAt;
+
+        public DateTimeOffset? AcknowledgedAt { get; set; }
+
+        public string? AcknowledgedBy { get; set; }
+
+        public DateTimeOffset? ResolvedAt { get; set; }
+
+        public string? ResolvedBy { get; set; }
+
+        public List<IncidentEntry> Timeline { get; } = [];
+
+        public Incident Build() => new()
+        {
+            Id = Id,
+            Subject = Subject,
+            Severity = severity,
+            OpenedAt = OpenedAt,
+            AcknowledgedAt = AcknowledgedAt,
+            AcknowledgedBy = AcknowledgedBy,
+            ResolvedAt = ResolvedAt,
+            ResolvedBy = ResolvedBy,
+            Timeline = Timeline.ToArray(),
+        };
+    }
+}

@@ -1,0 +1,142 @@
+namespace Bulwark.Availability;
+
+/// <summary>Time in a window split three ways; maintenance is excluded from all three.</summary>
+public readonly record struct TimeSplit(TimeSpan Good, TimeSpan Bad, TimeSpan Unknown)
+{
+    /// <summary>Time with evidence: good plus bad.</summary>
+    public TimeSpan Observed => Good + Bad;
+
+    /// <summary>Good over observed; null when nothing was observed (not 100 %: unknown is not up).</summary>
+    public double? Availability => Observed > TimeSpan.Zero ? Good / Observed : null;
+}
+
+/// <summary>
+/// A subject's states over time, as its transitions recorded them: state intervals, not samples, so any
+/// window is measured exactly and memory grows with transitions only. Good is Healthy, Degraded or
+/// Recovering (the checks pass); bad is Critical or Failed (some or all fail); Unknown (no evidence, or
+/// Bulwark not running) is neither.
+/// </summary>
+internal sealed class StateTimeline
+{
+    // (start ticks, state) in time order; a state lasts until the next point.
+    private readonly List<(long Start, SafetyState State)> _points = [];
+
+    public int Count => _points.Count;
+
+    public SafetyState Current => _points.Count == 0 ? SafetyState.Unknown : _points[^1].State;
+
+    public static bool IsGood(SafetyState state) => state is SafetyState.Healthy or SafetyState.Degraded or SafetyState.Recovering;
+
+    public static bool IsBad(SafetyState state) => state is SafetyState.Failed or SafetyState.Critical;
+
+    /// <summary>Records that the subject is in <paramref name="state"/> from <paramref name="at"/>. Out-of-order points are placed in order.</summary>
+    public void Add(DateTimeOffset at, SafetyState state)
+    {
+        // No de-duplication of repeated states: a point that repeats the state before it still matters when
+        // an earlier point is inserted later (an unclean stop found on restart).
+        var ticks = at.UtcTicks;
+        if (_points.Count == 0 || _points[^1].Start <= ticks)
+        {
+            _points.Add((ticks, state));
+            return;
+        }
+
+        var index = _points.FindLastIndex(p => p.Start <= ticks) + 1;
+        _points.Insert(index, (ticks, state));
+    }
+
+    /// <summary>Drops points that ended before <paramref name="before"/>, keeping the one in force then.</summary>
+    public void Prune(DateTimeOffset before)
+    {
+        var ticks = before.UtcTicks;
+        var keepFrom = _points.FindLastIndex(p => p.Start <= ticks);
+        if (keepFrom > 0)
+        {
+            _points.RemoveRange(0, keepFrom);
+        }
+    }
+
+    /// <summary>Good, bad and unknown time in [from, to), less the maintenance windows.</summary>
+    public TimeSplit Measure(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<MaintenanceWindow>? maintenance = null)
+    {
+        long good = 0, bad = 0, unknown = 0;
+        long start = from.UtcTicks, end = to.UtcTicks;
+        if (end <= start)
+        {
+            return default;
+        }
+
+        // Binary search for the point in force at the window's start.
+        int lo = 0, hi = _points.Count - 1, first = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_points[mid].Start <= start)
+            {
+                first = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        var cursor = start;
+        var state = first >= 0 ? _points[first].State : SafetyState.Unknown;
+        for (var i = first + 1; cursor < end; i++)
+        {
+            var next = i < _points.Count ? Math.Min(_points[i].Start, end) : end;
+            if (next > cursor)
+            {
+                var span = next - cursor - Overlap(cursor, next, maintenance);
+                if (IsGood(state))
+                {
+                    good += span;
+                }
+                else if (IsBad(state))
+                {
+                    bad += span;
+                }
+                else
+                {
+                    unknown += span;
+                }
+            }
+
+            cursor = next;
+            if (i < _points.Count)
+            {
+                state = _points[i].State;
+            }
+        }
+
+        return new TimeSplit(new TimeSpan(good), new TimeSpan(bad), new TimeSpan(unknown));
+    }
+
+    private static long Overlap(long start, long end, IReadOnlyList<MaintenanceWindow>? windows)
+    {
+        if (windows is null)
+        {
+            return 0;
+        }
+
+        // Windows may overlap each other: merge as we go by clipping each to what is not yet counted.
+        long covered = 0, reach = start;
+        foreach (var window in windows.OrderBy(w => w.Start))
+        {
+            var s = Math.Max(Math.Max(window.Start.UtcTicks, start), reach);
+            var e = Math.Min(window.End.UtcTicks, end);
+            if (e > s)
+            {
+                covered += e - s;
+                reach = e;
+            }
+        }
+
+        return covered;
+    }
+}
+
+/// <summary>A declared maintenance window: its time counts neither for nor against an SLO.</summary>
+public sealed record MaintenanceWindow(DateTimeOffset Start, DateTimeOffset End, string? Reason = null);

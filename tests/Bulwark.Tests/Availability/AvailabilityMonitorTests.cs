@@ -1,0 +1,246 @@
+using Bulwark.Availability;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bulwark.Tests.Availability;
+
+public sealed class AvailabilityMonitorTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private long _sequence;
+
+    private AvailabilityMonitor Monitor(double objective = 0.999, TimeSpan? window = null) =>
+        new([new SloDefinition("web", "web", objective, window ?? TimeSpan.FromDays(30))],
+            new Dictionary<string, Criticality> { ["web"] = Criticality.Critical },
+            _time);
+
+    private void Lifecycle(AvailabilityMonitor monitor, string kind, string? evidence = null) =>
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = kind, Subject = "system", Evidence = evidence });
+
+    private void State(AvailabilityMonitor monitor, SafetyState from, SafetyState to, string subject = "web") =>
+        monitor.Apply(new SafetyEvent
+        {
+            Sequence = ++_sequence,
+            Time = _time.GetUtcNow(),
+            Kind = subject == "system" ? EventKinds.SystemState : EventKinds.ComponentState,
+            Subject = subject,
+            From = from.ToString(),
+            To = to.ToString(),
+            Cause = "test",
+        });
+
+    [Theory]
+    [InlineData(30, 43 * 60 + 12)]            // 99.9 % over 30 days: 43 min 12 s
+    [InlineData(365, (8 * 3600) + (45 * 60) + 36)] // over a 365-day year: 8 h 45 min 36 s
+    public void ErrorBudget_At999_IsTheWorkbookFigure(int days, int seconds)
+    {
+        var monitor = Monitor(window: TimeSpan.FromDays(days));
+        _time.Advance(TimeSpan.FromDays(days));
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.Equal(TimeSpan.FromSeconds(seconds), slo.ErrorBudget);
+    }
+
+    [Fact]
+    public void ValidateAvailabilitySla_OnAHandBuiltHistory()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        _time.Advance(TimeSpan.FromMinutes(1));        // unknown: started, no evidence yet
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(10));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromMinutes(30));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(1));
+
+        var report = monitor.ValidateAvailabilitySla();
+        var slo = report.Slos.Single();
+        var observed = TimeSpan.FromDays(11) + TimeSpan.FromMinutes(30);
+        Assert.Equal(1 - (30.0 / observed.TotalMinutes), slo.CurrentAvailability!.Value, 12);
+        Assert.Equal(TimeSpan.FromMinutes(30), slo.BudgetConsumed);
+        Assert.Equal(TimeSpan.FromSeconds(2592) - TimeSpan.FromMinutes(30), slo.ErrorBudgetRemaining);
+        Assert.Equal((2592 - 1800) / 2592.0, slo.ErrorBudgetRemainingRatio, 12);
+        Assert.Equal(TimeSpan.FromDays(30) - observed, slo.Unknown);  // before the start and the first minute
+        Assert.False(slo.SlaMet);                                       // 99.81 % < 99.9 %
+        Assert.False(report.SlaMet);
+        Assert.Equal(slo.CurrentAvailability, report.CurrentAvailability);
+    }
+
+    [Fact]
+    public void NoEvidence_IsNotMet_AndBurnsNothing()
+    {
+        var slo = Monitor().ValidateAvailabilitySla().Slos.Single();
+        Assert.Null(slo.CurrentAvailability);
+        Assert.False(slo.SlaMet);
+        Assert.All(slo.BurnRates.Values, rate => Assert.Equal(0, rate));
+    }
+
+    [Fact]
+    public void MaintenanceWindow_IsExcludedFromAvailabilityAndBudget()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromHours(1));
+        var maintenanceStart = _time.GetUtcNow();
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromMinutes(20));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        monitor.AddMaintenanceWindow(new MaintenanceWindow(maintenanceStart, _time.GetUtcNow(), "planned upgrade"));
+        _time.Advance(TimeSpan.FromHours(1));
+
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.Equal(1.0, slo.CurrentAvailability);
+        Assert.Equal(TimeSpan.Zero, slo.BudgetConsumed);
+        Assert.Equal(0.001 * (TimeSpan.FromDays(30) - TimeSpan.FromMinutes(20)), slo.ErrorBudget);
+    }
+
+    [Theory]
+    [InlineData(30, 14.4, 6, 3, 1)]
+    [InlineData(7, 3.36, 1.4, 0.7, 0.2333333333333333)]
+    public void BurnRateFactors_ScaleWithTheSloWindow(int days, double page1h, double page6h, double ticket1d, double ticket3d)
+    {
+        var factors = BurnRatePolicy.Workbook.Select(p => p.Factor(TimeSpan.FromDays(days))).ToArray();
+        Assert.Equal([page1h, page6h, ticket1d, ticket3d], factors, (a, b) => Math.Abs(a - b) < 1e-9);
+        Assert.Equal(["page-1h-5m", "page-6h-30m", "ticket-1d-2h", "ticket-3d-6h"], BurnRatePolicy.Workbook.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void PageAlert_FiresOnlyWhenBothWindowsExceed_AndResolvesAfter()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(4));
+
+        // 4 minutes down: 1 h burns (4/60)/0.001 = 66.7 > 14.4 and 5 m burns (4/5)/0.001 = 800 > 14.4.
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromMinutes(4));
+        var fired = ApplyAlerts(monitor);
+        Assert.Contains(fired, e => e.Kind == AvailabilityEventKinds.AlertFired && e.Cause == "page-1h-5m");
+        Assert.Contains("page-1h-5m", monitor.ValidateAvailabilitySla().Slos.Single().ActiveAlerts);
+        Assert.Empty(ApplyAlerts(monitor)); // nothing new while it keeps burning the same way
+
+        // Back up for 6 minutes: the 5 m window is clean again (burn 0) though the 1 h one still exceeds: resolved.
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromMinutes(6));
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.True(slo.BurnRates["1h"] > 14.4);
+        Assert.Equal(0, slo.BurnRates["5m"]);
+        var resolved = ApplyAlerts(monitor);
+        Assert.Contains(resolved, e => e.Kind == AvailabilityEventKinds.AlertResolved && e.Cause == "page-1h-5m");
+        Assert.DoesNotContain("page-1h-5m", monitor.ValidateAvailabilitySla().Slos.Single().ActiveAlerts);
+    }
+
+    [Fact]
+    public void PageAlert_ShortWindowAloneDoesNotFire()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(4));
+
+        // 30 s down: 5 m burns (0.5/5)/0.001 = 100, but 1 h burns (0.5/60)/0.001 = 8.3 < 14.4.
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.True(slo.BurnRates["5m"] > 14.4);
+        Assert.True(slo.BurnRates["1h"] < 14.4);
+        Assert.DoesNotContain(ApplyAlerts(monitor), e => e.Cause == "page-1h-5m");
+    }
+
+    [Fact]
+    public void Incidents_OpenOnBad_ResolveOnGood_WithMttrAndMtbf()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromHours(1));
+        State(monitor, SafetyState.Healthy, SafetyState.Critical);     // opens
+        _time.Advance(TimeSpan.FromMinutes(2));
+        State(monitor, SafetyState.Critical, SafetyState.Failed);      // same incident
+        _time.Advance(TimeSpan.FromMinutes(8));
+        State(monitor, SafetyState.Failed, SafetyState.Recovering);    // still open
+        _time.Advance(TimeSpan.FromMinutes(2));
+        State(monitor, SafetyState.Recovering, SafetyState.Healthy);   // resolved after 12 min
+        _time.Advance(TimeSpan.FromMinutes(50));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);       // second incident, 50 min later
+        _time.Advance(TimeSpan.FromMinutes(4));
+        State(monitor, SafetyState.Failed, SafetyState.Degraded);      // resolved after 4 min
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var incidents = monitor.GetIncidents();
+        Assert.Equal(2, incidents.Count);
+        Assert.All(incidents, i => Assert.False(i.IsOpen));
+        var first = incidents[^1];
+        Assert.Equal("sev1", first.Severity);
+        Assert.Equal(TimeSpan.FromMinutes(12), first.ResolvedAt - first.OpenedAt);
+        Assert.Equal(["opened", "Critical -> Failed", "Failed -> Recovering", "Recovering -> Healthy"], first.Timeline.Select(e => e.What[..e.What.IndexOf(':', StringComparison.Ordinal)]));
+        Assert.Equal("bulwark", first.ResolvedBy);
+
+        var metrics = monitor.GetIncidentMetrics(TimeSpan.FromDays(1));
+        Assert.Equal(2, metrics.Opened);
+        Assert.Equal(TimeSpan.FromMinutes(8), metrics.Mttr);
+        Assert.Equal(TimeSpan.FromMinutes(4), metrics.MttrP50);
+        Assert.Equal(TimeSpan.FromMinutes(12), metrics.MttrP90);
+        Assert.Equal(TimeSpan.FromMinutes(50), metrics.Mtbf);
+    }
+
+    [Fact]
+    public void Incident_AcknowledgedAndResolvedByAPerson()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Failed);
+        var id = Assert.Single(monitor.GetIncidents(openOnly: true)).Id;
+
+        _time.Advance(TimeSpan.FromMinutes(3));
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = AvailabilityEventKinds.IncidentAcknowledged, Subject = id, Actor = "alice", Cause = "looking" });
+        _time.Advance(TimeSpan.FromMinutes(5));
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = AvailabilityEventKinds.IncidentResolved, Subject = id, Actor = "alice", Cause = "venue restored" });
+
+        var incident = Assert.Single(monitor.GetIncidents());
+        Assert.Equal("alice", incident.AcknowledgedBy);
+        Assert.Equal(T0.AddMinutes(3), incident.AcknowledgedAt);
+        Assert.Equal("alice", incident.ResolvedBy);
+        Assert.Empty(monitor.GetIncidents(openOnly: true));
+        Assert.Contains(incident.Timeline, e => e.What == "resolved: venue restored" && e.Who == "alice");
+    }
+
+    [Fact]
+    public void UncleanStop_TheGapUntilTheNextStartIsUnknown()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromHours(1));
+        var lastReport = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromHours(2)); // killed: no stop recorded
+        Lifecycle(monitor, EventKinds.Started, $$"""{"previousReportAt":"{{lastReport:O}}"}""");
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromHours(1));
+
+        var split = monitor.Measure("web", T0, _time.GetUtcNow());
+        Assert.Equal(TimeSpan.FromHours(2), split.Good);
+        Assert.Equal(TimeSpan.FromHours(2), split.Unknown);
+    }
+
+    [Fact]
+    public void Apply_IgnoresAnEventAlreadyApplied()
+    {
+        var monitor = Monitor();
+        var e = new SafetyEvent { Sequence = 7, Time = T0, Kind = EventKinds.ComponentState, Subject = "web", From = "Unknown", To = "Failed" };
+        monitor.Apply(e);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        monitor.Apply(e with { Time = T0.AddMinutes(1), To = "Healthy" }); // same sequence: ignored
+        Assert.Equal(TimeSpan.FromMinutes(1), monitor.Measure("web", T0, _time.GetUtcNow()).Bad);
+    }
+
+    private List<SafetyEvent> ApplyAlerts(AvailabilityMonitor monitor)
+    {
+        var events = monitor.EvaluateAlerts().Select(e => e with { Sequence = ++_sequence }).ToList();
+        events.ForEach(monitor.Apply);
+        return events;
+    }
+}

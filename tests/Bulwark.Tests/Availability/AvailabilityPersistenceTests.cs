@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Bulwark.Storage;
+using Bulwark.Tests.TestSupport;
+
+namespace Bulwark.Tests.Availability;
+
+/// <summary>The monitor rebuilt from the SQLite log: a restart keeps the history, the incidents and the numbers.</summary>
+public sealed class AvailabilityPersistenceTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _dir = new();
+
+    private BulwarkOptions Options(int port)
+    {
+        var options = new BulwarkOptions { DataDirectory = _dir.Path, CheckIntervalSeconds = 0.05 };
+        var component = new ComponentOptions { Name = "gateway", Criticality = Criticality.Critical, FailureThreshold = 1, SuccessThreshold = 1 };
+        component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
+        options.Components.Add(component);
+        return options;
+    }
+
+    [Fact]
+    public async Task Restart_KeepsIncidentsAndAvailability()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        string incidentId;
+        TimeSpan badBefore;
+        await using (var first = SafetySystem.Create(Options(port)))
+        {
+            await first.StartAsync();
+            await Eventually.WaitUntilAsync(() => first.Manager.GetState("gateway") == SafetyState.Healthy, Deadline, "healthy");
+            listener.Stop();
+            await Eventually.WaitUntilAsync(() => first.Manager.GetState("gateway") == SafetyState.Failed, Deadline, "failed");
+            await first.RefreshAvailabilityAsync();
+            var incident = Assert.Single(first.Availability.GetIncidents(openOnly: true), i => i.Subject == "gateway");
+            incidentId = incident.Id;
+            Assert.Equal("sev1", incident.Severity);
+            badBefore = first.ValidateAvailabilitySla().Slos.Single(s => s.Name == "gateway").BudgetConsumed;
+            Assert.True(badBefore > TimeSpan.Zero);
+        }
+
+        await using var second = SafetySystem.Create(Options(port));
+        await second.StartAsync();
+        var again = Assert.Single(second.Availability.GetIncidents(), i => i.Subject == "gateway");
+        Assert.Equal(incidentId, again.Id);
+
+        // The bad time recorded before the restart is still counted; the time since the stop is unknown.
+        var slo = second.ValidateAvailabilitySla().Slos.Single(s => s.Name == "gateway");
+        Assert.True(slo.BudgetConsumed >= badBefore, $"{slo.BudgetConsumed} < {badBefore}");
+        Assert.True(slo.CurrentAvailability < 1);
+    }
+
+    [Fact]
+    public async Task UncleanStop_IsRecordedAtTheNextStart_AsTheLastReportTime()
+    {
+        var database = Path.Combine(_dir.Path, BulwarkDefaults.DatabaseFileName);
+        var lastReport = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+        await using (var store = await SqliteEventStore.OpenAsync(database))
+        {
+            // A run that started and reported, then was killed: no stop event.
+            await store.AppendAsync(new SafetyEvent { Time = lastReport.AddHours(-1), Kind = EventKinds.Started, Subject = "system" });
+            await store.WriteStatusAsync(new StatusReport { UpdatedAt = lastReport, System = SafetyState.Healthy, Components = [] });
+        }
+
+        await using var system = SafetySystem.Create(Options(1));
+        await system.StartAsync();
+        var started = (await system.Events.ReadAsync(new EventQuery { KindPrefix = EventKinds.Started })).Last();
+        using var evidence = JsonDocument.Parse(started.Evidence!);
+        Assert.Equal(lastReport, evidence.RootElement.GetProperty("previousReportAt").GetDateTimeOffset());
+        Assert.Contains("stopped without recording it", started.Cause);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,86 @@
+using Bulwark.Availability;
+
+namespace Bulwark.Tests.Availability;
+
+public sealed class StateTimelineTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset Min(double minutes) => T0.AddMinutes(minutes);
+
+    private static StateTimeline History()
+    {
+        // Healthy 0-10, Failed 10-13, Healthy 13-50, Unknown (not running) 50 on.
+        var timeline = new StateTimeline();
+        timeline.Add(Min(0), SafetyState.Healthy);
+        timeline.Add(Min(10), SafetyState.Failed);
+        timeline.Add(Min(13), SafetyState.Healthy);
+        timeline.Add(Min(50), SafetyState.Unknown);
+        return timeline;
+    }
+
+    [Fact]
+    public void Measure_SplitsGoodBadAndUnknownExactly()
+    {
+        var split = History().Measure(Min(0), Min(60));
+        Assert.Equal(TimeSpan.FromMinutes(47), split.Good);
+        Assert.Equal(TimeSpan.FromMinutes(3), split.Bad);
+        Assert.Equal(TimeSpan.FromMinutes(10), split.Unknown);
+        Assert.Equal(47.0 / 50.0, split.Availability!.Value, 12);
+    }
+
+    [Fact]
+    public void Measure_BeforeTheFirstPoint_IsUnknown_NotUp()
+    {
+        var split = History().Measure(Min(-30), Min(5));
+        Assert.Equal(TimeSpan.FromMinutes(30), split.Unknown);
+        Assert.Equal(TimeSpan.FromMinutes(5), split.Good);
+        Assert.Null(History().Measure(Min(-30), Min(0)).Availability);
+    }
+
+    [Fact]
+    public void Measure_AnyWindowInsideAnInterval()
+    {
+        var split = History().Measure(Min(11), Min(12.5));
+        Assert.Equal(TimeSpan.FromMinutes(1.5), split.Bad);
+        Assert.Equal(0, split.Availability);
+    }
+
+    [Fact]
+    public void Measure_ExcludesMaintenance_EvenWhenWindowsOverlap()
+    {
+        MaintenanceWindow[] maintenance = [new(Min(11), Min(12)), new(Min(11.5), Min(14)), new(Min(55), Min(70))];
+        var split = History().Measure(Min(0), Min(60), maintenance);
+        Assert.Equal(TimeSpan.FromMinutes(46), split.Good);    // 13-14 excluded
+        Assert.Equal(TimeSpan.FromMinutes(1), split.Bad);      // 10-11 only
+        Assert.Equal(TimeSpan.FromMinutes(5), split.Unknown);  // 50-55
+    }
+
+    [Theory]
+    [InlineData(SafetyState.Healthy, true, false)]
+    [InlineData(SafetyState.Degraded, true, false)]
+    [InlineData(SafetyState.Recovering, true, false)]
+    [InlineData(SafetyState.Critical, false, true)]
+    [InlineData(SafetyState.Failed, false, true)]
+    [InlineData(SafetyState.Unknown, false, false)]
+    public void GoodAndBad_AreDefinedPerState(SafetyState state, bool good, bool bad)
+    {
+        Assert.Equal(good, StateTimeline.IsGood(state));
+        Assert.Equal(bad, StateTimeline.IsBad(state));
+    }
+
+    [Fact]
+    public void Add_OutOfOrder_IsPlacedInOrder_AndPruneKeepsTheStateInForce()
+    {
+        var timeline = new StateTimeline();
+        timeline.Add(Min(0), SafetyState.Healthy);
+        timeline.Add(Min(20), SafetyState.Healthy);
+        timeline.Add(Min(30), SafetyState.Failed);
+        timeline.Add(Min(10), SafetyState.Unknown);
+        Assert.Equal(TimeSpan.FromMinutes(20), timeline.Measure(Min(0), Min(40)).Good);    // 0-10 and 20-30
+        Assert.Equal(TimeSpan.FromMinutes(10), timeline.Measure(Min(0), Min(40)).Unknown); // 10-20
+
+        timeline.Prune(Min(25));
+        Assert.Equal(TimeSpan.FromMinutes(5), timeline.Measure(Min(25), Min(30)).Good);
+    }
+}
