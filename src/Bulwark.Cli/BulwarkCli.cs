@@ -16,6 +16,8 @@ internal static class BulwarkCli
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
         root.Subcommands.Add(EventsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(AvailabilityCommands.Sla(stdout, stderr));
+        root.Subcommands.Add(AvailabilityCommands.Incidents(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

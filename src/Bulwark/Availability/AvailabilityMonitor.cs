@@ -57,6 +57,43 @@ public sealed class AvailabilityMonitor
         return monitor;
     }
 
+    /// <summary>
+    /// Options for a reader that has only the store (the CLI without a configuration file): the components the
+    /// last start recorded, with their criticality, at the default availability target.
+    /// </summary>
+    internal static async Task<BulwarkOptions> OptionsFromStoreAsync(IEventStore store, CancellationToken cancellationToken)
+    {
+        var options = new BulwarkOptions();
+        var started = await store.ReadAsync(new EventQuery { KindPrefix = EventKinds.Started, Limit = 1 }, cancellationToken).ConfigureAwait(false);
+        if (started.Count == 0 || started[0].Evidence is not { } evidence)
+        {
+            return options;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(evidence);
+            if (document.RootElement.TryGetProperty("components", out var components))
+            {
+                foreach (var component in components.EnumerateArray())
+                {
+                    if (component.TryGetProperty("name", out var name) && name.GetString() is { } text &&
+                        component.TryGetProperty("criticality", out var criticality) &&
+                        Enum.TryParse<Criticality>(criticality.GetString(), out var level))
+                    {
+                        options.Components.Add(new ComponentOptions { Name = text, Criticality = level });
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A start written by another version: the system SLO alone.
+        }
+
+        return options;
+    }
+
     /// <summary>Applies every event appended since the last one seen (for example acknowledgements written by the CLI).</summary>
     internal async Task CatchUpAsync(IEventStore store, CancellationToken cancellationToken)
     {

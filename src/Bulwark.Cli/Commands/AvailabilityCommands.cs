@@ -1,0 +1,218 @@
+using System.CommandLine;
+using System.Globalization;
+using Bulwark.Availability;
+using Bulwark.Configuration;
+using Bulwark.Storage;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary><c>bulwark sla</c> and <c>bulwark incidents</c>: availability and incidents, rebuilt from the store.</summary>
+internal static class AvailabilityCommands
+{
+    public static Command Sla(TextWriter stdout, TextWriter stderr)
+    {
+        var config = CommonOptions.Config();
+        var dataDir = CommonOptions.DataDirectory();
+        var json = CommonOptions.Json();
+        var command = new Command("sla", "Every SLO: availability over its window, error budget, burn rates and active alerts.");
+        command.Options.Add(config);
+        command.Options.Add(dataDir);
+        command.Options.Add(json);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (monitor, exit, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            if (monitor is null)
+            {
+                return exit;
+            }
+
+            var report = monitor.ValidateAvailabilitySla();
+            if (parse.GetValue(json))
+            {
+                await stdout.WriteLineAsync(Text.Json(report)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            var rows = report.Slos.Select(s => (IReadOnlyList<string>)
+            [
+                s.Name,
+                s.Subject,
+                Percent(s.Target),
+                BurnRatePolicy.Format(s.Window),
+                s.CurrentAvailability is { } a ? Percent(a) : "no data",
+                $"{Span(s.ErrorBudgetRemaining)} of {Span(s.ErrorBudget)} ({s.ErrorBudgetRemainingRatio.ToString("P1", CultureInfo.InvariantCulture)})",
+                Span(s.Unknown),
+                string.Join(" ", s.BurnRates.Select(r => $"{r.Key}:{r.Value.ToString("0.##", CultureInfo.InvariantCulture)}")),
+                s.ActiveAlerts.Count == 0 ? "-" : string.Join(", ", s.ActiveAlerts),
+            ]);
+            await stdout.WriteAsync(Text.Table(["SLO", "SUBJECT", "TARGET", "WINDOW", "AVAILABILITY", "BUDGET LEFT", "UNKNOWN", "BURN RATES", "ALERTS"], rows))
+                .ConfigureAwait(false);
+            await stdout.WriteLineAsync(report.SlaMet ? "SLA met." : "SLA NOT met.").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Incidents(TextWriter stdout, TextWriter stderr)
+    {
+        var config = CommonOptions.Config();
+        var dataDir = CommonOptions.DataDirectory();
+        var json = CommonOptions.Json();
+        var open = new Option<bool>("--open") { Description = "Only incidents not resolved yet." };
+        var command = new Command("incidents", "List incidents (newest first) with MTTR and MTBF; acknowledge or resolve one.");
+        foreach (var option in new Option[] { config, dataDir, open, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (monitor, exit, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            if (monitor is null)
+            {
+                return exit;
+            }
+
+            var incidents = monitor.GetIncidents(parse.GetValue(open));
+            var metrics = monitor.GetIncidentMetrics(TimeSpan.FromDays(30));
+            if (parse.GetValue(json))
+            {
+                await stdout.WriteLineAsync(Text.Json(new { incidents, last30Days = metrics })).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            var rows = incidents.Select(i => (IReadOnlyList<string>)
+            [
+                i.Id,
+                i.Severity,
+                i.Subject,
+                Text.Time(i.OpenedAt),
+                i.IsOpen ? (i.AcknowledgedBy is null ? "open" : $"acknowledged by {i.AcknowledgedBy}") : $"resolved by {i.ResolvedBy}",
+                i.ResolvedAt is { } resolved ? Span(resolved - i.OpenedAt) : "-",
+                i.Timeline.Count > 0 ? i.Timeline[^1].What : "",
+            ]);
+            await stdout.WriteAsync(Text.Table(["ID", "SEV", "SUBJECT", "OPENED", "STATE", "TOOK", "LAST"], rows)).ConfigureAwait(false);
+            await stdout.WriteLineAsync(
+                $"Last 30 days: {metrics.Opened} opened, {metrics.Resolved} resolved; MTTR (to resolve) {Span(metrics.Mttr)} mean, {Span(metrics.MttrP50)} p50, {Span(metrics.MttrP90)} p90; MTBF {Span(metrics.Mtbf)} mean")
+                .ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+
+        command.Subcommands.Add(Act("ack", "Acknowledge an incident: you are on it.", AvailabilityEventKinds.IncidentAcknowledged, config, dataDir, stdout, stderr));
+        command.Subcommands.Add(Act("resolve", "Resolve an incident by hand, with a note.", AvailabilityEventKinds.IncidentResolved, config, dataDir, stdout, stderr));
+        return command;
+    }
+
+    private static Command Act(string name, string description, string kind, Option<FileInfo?> config, Option<DirectoryInfo?> dataDir, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("ID") { Description = "The incident, e.g. INC-42." };
+        var by = new Option<string>("--by") { Description = "Who: your name.", Required = true };
+        var note = new Option<string>("--note") { Description = "Why, for the timeline.", Required = true };
+        var command = new Command(name, description);
+        command.Arguments.Add(id);
+        command.Options.Add(by);
+        command.Options.Add(note);
+        command.Options.Add(config);
+        command.Options.Add(dataDir);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var who = parse.GetValue(by)?.Trim();
+            var why = parse.GetValue(note)?.Trim();
+            if (string.IsNullOrEmpty(who) || string.IsNullOrEmpty(why))
+            {
+                await stderr.WriteLineAsync($"error: {(string.IsNullOrEmpty(who) ? "--by" : "--note")}: must not be empty").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var (monitor, exit, databasePath) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            if (monitor is null)
+            {
+                return exit;
+            }
+
+            var incidentId = parse.GetRequiredValue(id);
+            var incident = monitor.GetIncidents().FirstOrDefault(i => i.Id == incidentId);
+            if (incident is null)
+            {
+                await stderr.WriteLineAsync($"error: ID: no incident '{incidentId}'; 'bulwark incidents' lists them").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (!incident.IsOpen)
+            {
+                await stderr.WriteLineAsync($"error: ID: {incidentId} was already resolved at {Text.Time(incident.ResolvedAt)} by {incident.ResolvedBy}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var store = await SqliteEventStore.OpenAsync(databasePath!, cancellationToken).ConfigureAwait(false);
+            await using (store.ConfigureAwait(false))
+            {
+                var sequence = await store.AppendAsync(new SafetyEvent
+                {
+                    Time = TimeProvider.System.GetUtcNow(),
+                    Kind = kind,
+                    Subject = incidentId,
+                    Actor = who,
+                    Cause = why,
+                }, cancellationToken).ConfigureAwait(false);
+                await stdout.WriteLineAsync($"{incidentId}: {name} recorded (event {sequence}) by {who}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The monitor rebuilt from the store; null (with the exit code) when the store or configuration is unusable.</summary>
+    private static async Task<(AvailabilityMonitor? Monitor, int Exit, string? DatabasePath)> LoadAsync(FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
+        if (databasePath is null)
+        {
+            ConfigErrors.Print(stderr, errors);
+            return (null, ExitCodes.Usage, null);
+        }
+
+        if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
+        {
+            return (null, ExitCodes.Failure, databasePath);
+        }
+
+        await using (store.ConfigureAwait(false))
+        {
+            var options = config is not null || File.Exists(CommonOptions.DefaultConfigFile) && dataDir is null
+                ? BulwarkConfiguration.Load(config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile)).Options
+                : null;
+            options ??= await AvailabilityMonitor.OptionsFromStoreAsync(store, cancellationToken).ConfigureAwait(false);
+            var monitor = await AvailabilityMonitor.ReplayAsync(options, store, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+            // A writer that stopped reporting without recording a stop: nobody has watched since its last report.
+            var report = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
+            var lastLifecycle = await store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
+            if (report is not null && TimeProvider.System.GetUtcNow() - report.UpdatedAt > StatusCommand.StaleAfter &&
+                lastLifecycle is [{ Kind: EventKinds.Started }])
+            {
+                monitor.MarkNotWatchedSince(report.UpdatedAt);
+            }
+
+            return (monitor, ExitCodes.Ok, databasePath);
+        }
+    }
+
+    private static string Percent(double value) => value.ToString("0.000%", CultureInfo.InvariantCulture);
+
+    private static string Span(TimeSpan? span)
+    {
+        if (span is not { } s)
+        {
+            return "-";
+        }
+
+        var sign = s < TimeSpan.Zero ? "-" : "";
+        s = s.Duration();
+        return sign + (s.TotalDays >= 1 ? $"{(int)s.TotalDays}d {s.Hours}h {s.Minutes}m"
+            : s.TotalHours >= 1 ? $"{(int)s.TotalHours}h {s.Minutes}m {s.Seconds}s"
+            : s.TotalMinutes >= 1 ? $"{s.Minutes}m {s.Seconds}s"
+            : $"{s.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s");
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Bulwark.Storage;
+
+namespace Bulwark.Cli.Tests.Commands;
+
+/// <summary><c>bulwark sla</c> and <c>bulwark incidents</c> over a store seeded with a known history.</summary>
+public sealed class AvailabilityCommandsTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly DateTimeOffset _now = TimeProvider.System.GetUtcNow();
+
+    private async Task SeedAsync()
+    {
+        // Started 2 h ago, web healthy, down for 12 min an hour ago, then healthy; the run stopped cleanly just now.
+        await using var store = await SqliteEventStore.OpenAsync(_dir.File(BulwarkDefaults.DatabaseFileName));
+        var start = _now - TimeSpan.FromHours(2);
+        await store.AppendAsync(new SafetyEvent
+        {
+            Time = start, Kind = EventKinds.Started, Subject = "system",
+            Evidence = """{"components":[{"name":"web","criticality":"Critical","checks":["http"]}]}""",
+        });
+        await store.AppendAsync(Transition(start, "web", "Unknown", "Healthy"));
+        await store.AppendAsync(Transition(start, "system", "Unknown", "Healthy"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromHours(1), "web", "Healthy", "Failed"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromHours(1), "system", "Healthy", "Failed"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromMinutes(48), "web", "Failed", "Healthy"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromMinutes(48), "system", "Failed", "Healthy"));
+        await store.AppendAsync(new SafetyEvent { Time = _now, Kind = EventKinds.Stopped, Subject = "system" });
+    }
+
+    private static SafetyEvent Transition(DateTimeOffset at, string subject, string from, string to) => new()
+    {
+        Time = at,
+        Kind = subject == "system" ? EventKinds.SystemState : EventKinds.ComponentState,
+        Subject = subject,
+        From = from,
+        To = to,
+        Cause = "test",
+    };
+
+    [Fact]
+    public async Task Sla_Json_ComputesEachSloFromTheLog()
+    {
+        await SeedAsync();
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path, "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.False(doc.RootElement.GetProperty("slaMet").GetBoolean());
+        var slos = doc.RootElement.GetProperty("slos").EnumerateArray().ToList();
+        Assert.Equal(["system", "web"], slos.Select(s => s.GetProperty("name").GetString()));
+        var web = slos[1];
+        Assert.Equal(1 - (12.0 / 120.0), web.GetProperty("currentAvailability").GetDouble(), 3);
+        Assert.Equal("00:12:00", web.GetProperty("budgetConsumed").GetString()![..8]);
+        Assert.Equal(0, web.GetProperty("burnRates").GetProperty("30m").GetDouble());      // the last 30 min were good
+        Assert.Equal(200, web.GetProperty("burnRates").GetProperty("1h").GetDouble(), 0); // (12/60) / 0.001
+    }
+
+    [Fact]
+    public async Task Sla_Text_SaysWhetherTheSlaIsMet()
+    {
+        await SeedAsync();
+        var (exit, stdout, _) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path);
+        Assert.Equal(0, exit);
+        Assert.Contains("AVAILABILITY", stdout);
+        Assert.Contains("90.000%", stdout);
+        Assert.Contains("SLA NOT met.", stdout);
+    }
+
+    [Fact]
+    public async Task Incidents_ListAcknowledgeAndResolve()
+    {
+        await SeedAsync();
+        var (_, listed, _) = await CliRunner.RunAsync("incidents", "--data-dir", _dir.Path, "--json");
+        using (var doc = JsonDocument.Parse(listed))
+        {
+            var incidents = doc.RootElement.GetProperty("incidents").EnumerateArray().ToList();
+            Assert.Equal(2, incidents.Count); // web and system, each resolved when healthy again
+            Assert.All(incidents, i => Assert.Equal("bulwark", i.GetProperty("resolvedBy").GetString()));
+            Assert.Equal("00:12:00", doc.RootElement.GetProperty("last30Days").GetProperty("mttr").GetString()![..8]);
+        }
+
+        // A new failure, still open: acknowledge, then resolve by hand.
+        await using (var store = await SqliteEventStore.OpenAsync(_dir.File(BulwarkDefaults.DatabaseFileName)))
+        {
+            await store.AppendAsync(new SafetyEvent { Time = _now, Kind = EventKinds.Started, Subject = "system" });
+            await store.AppendAsync(Transition(_now, "web", "Unknown", "Failed"));
+        }
+
+        var (_, openJson, _) = await CliRunner.RunAsync("incidents", "--data-dir", _dir.Path, "--open", "--json");
+        string id;
+        using (var doc = JsonDocument.Parse(openJson))
+        {
+            id = doc.RootElement.GetProperty("incidents").EnumerateArray().Single().GetProperty("id").GetString()!;
+        }
+
+        Assert.Equal(0, (await CliRunner.RunAsync("incidents", "ack", id, "--by", "alice", "--note", "on it", "--data-dir", _dir.Path)).ExitCode);
+        var resolved = await CliRunner.RunAsync("incidents", "resolve", id, "--by", "alice", "--note", "gateway restarted", "--data-dir", _dir.Path);
+        Assert.True(resolved.ExitCode == 0, resolved.Stderr);
+
+        var (_, after, _) = await CliRunner.RunAsync("incidents", "--data-dir", _dir.Path, "--json");
+        using (var doc = JsonDocument.Parse(after))
+        {
+            var incident = doc.RootElement.GetProperty("incidents").EnumerateArray().First(i => i.GetProperty("id").GetString() == id);
+            Assert.Equal("alice", incident.GetProperty("acknowledgedBy").GetString());
+            Assert.Equal("alice", incident.GetProperty("resolvedBy").GetString());
+        }
+
+        var again = await CliRunner.RunAsync("incidents", "resolve", id, "--by", "bob", "--note", "x", "--data-dir", _dir.Path);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already resolved", again.Stderr);
+    }
+
+    [Theory]
+    [InlineData("INC-999", "--by", "alice", "no incident 'INC-999'")]
+    [InlineData("INC-4", "--by", " ", "--by: must not be empty")]
+    public async Task IncidentAction_BadInput_ExitsWith2AndNamesIt(string id, string option, string value, string message)
+    {
+        await SeedAsync();
+        var (exit, _, stderr) = await CliRunner.RunAsync("incidents", "ack", id, option, value, "--note", "n", "--data-dir", _dir.Path);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task IncidentAction_WithoutBy_IsAUsageError()
+    {
+        await SeedAsync();
+        var (exit, _, stderr) = await CliRunner.RunAsync("incidents", "ack", "INC-4", "--note", "n", "--data-dir", _dir.Path);
+        Assert.Equal(2, exit);
+        Assert.Contains("--by", stderr);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
