@@ -186,7 +186,7 @@ public sealed class AvailabilityMonitor
                     break;
                 case AvailabilityEventKinds.AlertFired when safetyEvent.Cause is { } policy:
                     _activeAlerts.Add((safetyEvent.Subject, policy));
-                    Open($"slo:{safetyEvent.Subject}", safetyEvent, $"alert {policy} fired: {safetyEvent.Evidence}");
+                    Open($"slo:{safetyEvent.Subject}", safetyEvent, $"alert {policy} fired ({DescribeBurn(safetyEvent.Evidence)})");
                     break;
                 case AvailabilityEventKinds.AlertResolved when safetyEvent.Cause is { } policy:
                     _activeAlerts.Remove((safetyEvent.Subject, policy));
@@ -287,9 +287,12 @@ public sealed class AvailabilityMonitor
                 foreach (var policy in _policies)
                 {
                     var factor = policy.Factor(slo.Window);
-                    var longRate = BurnRate(slo, now, policy.Long);
-                    var shortRate = BurnRate(slo, now, policy.Short);
-                    var firing = longRate > factor && shortRate > factor;
+                    var (longRate, longObserved) = Burn(slo, now, policy.Long);
+                    var (shortRate, _) = Burn(slo, now, policy.Short);
+
+                    // Minimum evidence: a pair judges only once its long window holds at least a short window's
+                    // worth of observed time, so a few seconds of data after a start cannot page for three days.
+                    var firing = longRate > factor && shortRate > factor && longObserved >= policy.Short;
                     var active = _activeAlerts.Contains((slo.Name, policy.Name));
                     if (firing == active)
                     {
@@ -337,16 +340,16 @@ public sealed class AvailabilityMonitor
             ErrorBudgetRemaining = remaining,
             ErrorBudgetRemainingRatio = budget > TimeSpan.Zero ? remaining / budget : 0,
             Unknown = split.Unknown,
-            BurnRates = windows.ToDictionary(BurnRatePolicy.Format, w => BurnRate(slo, now, w)),
+            BurnRates = windows.ToDictionary(BurnRatePolicy.Format, w => Burn(slo, now, w).Rate),
             ActiveAlerts = _activeAlerts.Where(a => a.Slo == slo.Name).Select(a => a.Policy).Order(StringComparer.Ordinal).ToArray(),
         };
     }
 
-    /// <summary>Bad share of the observed time in the window, over the share the objective allows. No evidence: 0.</summary>
-    private double BurnRate(SloDefinition slo, DateTimeOffset now, TimeSpan window)
+    /// <summary>Bad share of the observed time in the window, over the share the objective allows (no evidence: 0), and the observed time.</summary>
+    private (double Rate, TimeSpan Observed) Burn(SloDefinition slo, DateTimeOffset now, TimeSpan window)
     {
         var split = Timeline(slo.Subject).Measure(now - window, now, _maintenance);
-        return split.Observed > TimeSpan.Zero ? (split.Bad / split.Observed) / (1 - slo.Objective) : 0;
+        return (split.Observed > TimeSpan.Zero ? (split.Bad / split.Observed) / (1 - slo.Objective) : 0, split.Observed);
     }
 
     private void TrackIncident(SafetyEvent transition, SafetyState to)
@@ -440,6 +443,26 @@ public sealed class AvailabilityMonitor
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    private static string DescribeBurn(string? evidence)
+    {
+        if (evidence is null)
+        {
+            return "no evidence recorded";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(evidence);
+            var e = document.RootElement;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"burn {e.GetProperty("longRate").GetDouble():0.#} over {e.GetProperty("longWindow").GetString()} and {e.GetProperty("shortRate").GetDouble():0.#} over {e.GetProperty("shortWindow").GetString()}, factor {e.GetProperty("factor").GetDouble():0.##}");
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return evidence;
         }
     }
 

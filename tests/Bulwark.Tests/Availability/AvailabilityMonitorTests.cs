@@ -151,6 +151,29 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void Alerts_NeedAShortWindowOfEvidenceInTheLongWindow()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromMinutes(4));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromSeconds(50));
+
+        // Every window burns far above its factor, but under 5 minutes were observed at all: nothing fires.
+        Assert.True(monitor.ValidateAvailabilitySla().Slos.Single().BurnRates["3d"] > 14.4);
+        Assert.Empty(ApplyAlerts(monitor));
+
+        // Ten more seconds: 5 minutes observed, the 1 h / 5 m page pair judges and fires.
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var fired = ApplyAlerts(monitor);
+        Assert.Contains(fired, e => e.Cause == "page-1h-5m");
+        Assert.DoesNotContain(fired, e => e.Cause == "page-6h-30m"); // needs 30 minutes of evidence
+        var incident = Assert.Single(monitor.GetIncidents(openOnly: true), i => i.Subject == "slo:web");
+        Assert.StartsWith("opened: alert page-1h-5m fired (burn ", incident.Timeline[0].What);
+    }
+
+    [Fact]
     public void Incidents_OpenOnBad_ResolveOnGood_WithMttrAndMtbf()
     {
         var monitor = Monitor();
