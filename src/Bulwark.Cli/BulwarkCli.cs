@@ -18,6 +18,7 @@ internal static class BulwarkCli
         root.Subcommands.Add(EventsCommand.Create(stdout, stderr));
         root.Subcommands.Add(AvailabilityCommands.Sla(stdout, stderr));
         root.Subcommands.Add(AvailabilityCommands.Incidents(stdout, stderr));
+        root.Subcommands.Add(AvailabilityCommands.Slo(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

@@ -53,6 +53,29 @@ internal static class AvailabilityCommands
         return command;
     }
 
+    public static Command Slo(TextWriter stdout, TextWriter stderr)
+    {
+        var config = CommonOptions.Config();
+        var rules = new Command("rules", "Print Prometheus recording and alerting rules for the same SLOs and burn-rate alerts.");
+        rules.Options.Add(config);
+        rules.SetAction(parse =>
+        {
+            var path = parse.GetValue(config)?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile);
+            var load = BulwarkConfiguration.Load(path);
+            if (load.Options is not { } options)
+            {
+                ConfigErrors.Print(stderr, load.Errors);
+                return ExitCodes.Usage;
+            }
+
+            stdout.Write(PrometheusRules.Generate(SloDefinition.Defaults(options)));
+            return ExitCodes.Ok;
+        });
+        var command = new Command("slo", "Service level objectives.");
+        command.Subcommands.Add(rules);
+        return command;
+    }
+
     public static Command Incidents(TextWriter stdout, TextWriter stderr)
     {
         var config = CommonOptions.Config();

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text;
+using Bulwark.Availability;
+using Bulwark.Tests.TestSupport;
+
+namespace Bulwark.Tests.Availability;
+
+/// <summary>The generated rules, checked by the real promtool (Debian package prometheus).</summary>
+public sealed class PrometheusRulesTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private static readonly SloDefinition Web = new("web", "web", 0.999, TimeSpan.FromDays(30));
+
+    [Fact]
+    public async Task GeneratedRules_PassPromtoolCheck()
+    {
+        var options = new BulwarkOptions();
+        options.Components.Add(new ComponentOptions { Name = "order-gateway", Criticality = Criticality.Critical });
+        options.Components.Add(new ComponentOptions { Name = "reports", Criticality = Criticality.Standard });
+        var rules = PrometheusRules.Generate(SloDefinition.Defaults(options));
+        await File.WriteAllTextAsync(_dir.File("rules.yaml"), rules);
+
+        var (exit, output) = await PromtoolAsync("check", "rules", _dir.File("rules.yaml"));
+        Assert.True(exit == 0, output);
+        Assert.Contains("SUCCESS: 20 rules found", output); // two SLOs: 8 recording + 2 alerting rules each
+    }
+
+    [Fact]
+    public async Task PromtoolTest_PageFiresAt16xBurn_OnlyTheTicketAt5x_AndUnknownSamplesDoNotCount()
+    {
+        await File.WriteAllTextAsync(_dir.File("rules.yaml"), PrometheusRules.Generate([Web]));
+
+        // One second in sixty bad: error ratio 1/60, burn 16.7 over every window (the page factor is 14.4).
+        var burning = Repeat("5x58 0 ", 65);
+        // One second in two hundred bad: burn 5 (under both page factors 14.4 and 6, over the ticket factors 3 and 1).
+        var slow = Repeat("5x198 0 ", 20);
+        // Unknown (2) for 55 minutes, then 10 minutes of the 1-in-60 pattern. Unknown seconds are dropped, so every
+        // window burns 16.7 and the page fires; were they counted as good, the 1 h window would burn 2.8 and the
+        // 30 m one 5.6, and nothing would page.
+        var mostlyUnknown = "2x3299 " + Repeat("5x58 0 ", 10);
+        var test = new StringBuilder();
+        test.AppendLine("rule_files: [rules.yaml]");
+        test.AppendLine("evaluation_interval: 1s");
+        test.AppendLine("tests:");
+        AppendCase(test, burning, "65m", ["page", "ticket"]);
+        AppendCase(test, slow, "65m", ["ticket"]);
+        AppendCase(test, mostlyUnknown, "65m", ["page", "ticket"]);
+        await File.WriteAllTextAsync(_dir.File("rules_test.yaml"), test.ToString());
+
+        var (exit, output) = await PromtoolAsync("test", "rules", _dir.File("rules_test.yaml"));
+        Assert.True(exit == 0, output);
+        Assert.Contains("SUCCESS", output);
+    }
+
+    private static void AppendCase(StringBuilder test, string values, string evalTime, string[] severities)
+    {
+        test.AppendLine("  - interval: 1s");
+        test.AppendLine("    input_series:");
+        test.AppendLine("      - series: 'bulwark_component_state{component=\"web\"}'");
+        test.AppendLine($"        values: '{values.Trim()}'");
+        test.AppendLine("    alert_rule_test:");
+        test.AppendLine($"      - eval_time: {evalTime}");
+        test.AppendLine($"        alertname: {PrometheusRules.AlertName}");
+        test.AppendLine("        exp_alerts:");
+        foreach (var severity in severities)
+        {
+            test.AppendLine("          - exp_labels:");
+            test.AppendLine($"              severity: {severity}");
+            test.AppendLine("              slo: web");
+            test.AppendLine("            exp_annotations:");
+            test.AppendLine($"              summary: 'SLO web (99.9% over 30d) is burning its error budget ({severity})'");
+        }
+    }
+
+    private static string Repeat(string pattern, int times) => string.Concat(Enumerable.Repeat(pattern, times));
+
+    private async Task<(int ExitCode, string Output)> PromtoolAsync(params string[] args)
+    {
+        const string promtool = "/usr/bin/promtool";
+        Assert.True(File.Exists(promtool), $"{promtool} is missing: install the Debian package 'prometheus' (scripts/test.sh does)");
+        var info = new ProcessStartInfo(promtool) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir.Path };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
