@@ -47,6 +47,9 @@ internal sealed class TestWebEndpoint : IAsyncDisposable
 
     public Uri HealthUrl { get; private set; } = null!;
 
+    /// <summary>host:port, as a Prometheus scrape target.</summary>
+    public string HostAndPort => HealthUrl.Authority;
+
     public static async Task<TestWebEndpoint> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -55,6 +58,9 @@ internal sealed class TestWebEndpoint : IAsyncDisposable
         var app = builder.Build();
         var endpoint = new TestWebEndpoint(app);
         app.MapGet("/health", (Func<HttpContext, Task<IResult>>)endpoint.HandleAsync);
+
+        // The same up/down as /health, as a Prometheus gauge, for a real Prometheus to scrape.
+        app.MapGet("/metrics", () => Results.Text($"# TYPE target_up gauge\ntarget_up {(endpoint.Mode == EndpointMode.Ok ? 1 : 0)}\n", "text/plain; version=0.0.4"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         endpoint.HealthUrl = new Uri(new Uri(address), "/health");
