@@ -156,6 +156,7 @@ public sealed class SafetySystem : IAsyncDisposable
         // Driven by the store alone (not by live notifications, which could overtake a catch-up read), so the
         // history after a restart is the history before it.
         _availability = await AvailabilityMonitor.ReplayAsync(_options, store, _time, cancellationToken).ConfigureAwait(false);
+        _availability.RegisterMetrics(_metrics.Meter);
         _availabilityStopping = new CancellationTokenSource();
         var stopping = _availabilityStopping.Token;
         _availabilityLoop = Task.Run(() => AvailabilityLoopAsync(stopping), CancellationToken.None);

@@ -43,6 +43,33 @@ public sealed class AvailabilityMonitor
         }
     }
 
+    /// <summary>
+    /// Publishes availability, budget left and burn rates per SLO as observable gauges: computed when a
+    /// collector reads them, never on a timer.
+    /// </summary>
+    internal void RegisterMetrics(System.Diagnostics.Metrics.Meter meter)
+    {
+        meter.CreateObservableGauge("bulwark.slo.availability", () => Observe(s => s.CurrentAvailability is { } a ? [(a, null)] : []),
+            unit: "1", description: "Good time over observed time in the SLO's window.");
+        meter.CreateObservableGauge("bulwark.slo.error_budget_remaining", () => Observe(s => [(s.ErrorBudgetRemainingRatio, null)]),
+            unit: "1", description: "Error budget left, as a fraction of the budget (negative when overspent).");
+        meter.CreateObservableGauge("bulwark.slo.burn_rate", () => Observe(s => s.BurnRates.Select(r => (r.Value, (string?)r.Key)).ToArray()),
+            unit: "1", description: "Burn rate over each alert window (1 spends the budget exactly over the SLO window).");
+    }
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<double>> Observe(Func<SloStatus, (double Value, string? Window)[]> select)
+    {
+        foreach (var slo in ValidateAvailabilitySla().Slos)
+        {
+            foreach (var (value, window) in select(slo))
+            {
+                yield return window is null
+                    ? new(value, new KeyValuePair<string, object?>("slo", slo.Name))
+                    : new(value, new KeyValuePair<string, object?>("slo", slo.Name), new KeyValuePair<string, object?>("window", window));
+            }
+        }
+    }
+
     /// <summary>The SLOs watched.</summary>
     public IReadOnlyList<SloDefinition> Slos => _slos;
 

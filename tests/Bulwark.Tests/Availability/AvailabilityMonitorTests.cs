@@ -260,6 +260,40 @@ public sealed class AvailabilityMonitorTests
         Assert.Equal(TimeSpan.FromMinutes(1), monitor.Measure("web", T0, _time.GetUtcNow()).Bad);
     }
 
+    [Fact]
+    public void Metrics_PublishAvailabilityBudgetAndBurnRatesPerSlo()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromMinutes(54));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        using var meter = new System.Diagnostics.Metrics.Meter("test-" + Guid.NewGuid());
+        monitor.RegisterMetrics(meter);
+        var seen = new Dictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            var window = tags.ToArray().FirstOrDefault(t => t.Key == "window").Value as string;
+            seen[$"{instrument.Name}{(window is null ? "" : ":" + window)}"] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(0.9, seen["bulwark.slo.availability"], 12);                      // 54 of 60 minutes good
+        Assert.Equal(100, seen["bulwark.slo.burn_rate:1h"], 9);                       // (6/60) / 0.001
+        Assert.Equal((2592 - 360) / 2592.0, seen["bulwark.slo.error_budget_remaining"], 12);
+    }
+
     private List<SafetyEvent> ApplyAlerts(AvailabilityMonitor monitor)
     {
         var events = monitor.EvaluateAlerts().Select(e => e with { Sequence = ++_sequence }).ToList();
