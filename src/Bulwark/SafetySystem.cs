@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using Bulwark.Availability;
 using Bulwark.Configuration;
 using Bulwark.Diagnostics;
@@ -107,6 +108,28 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>Every SLO now (the record's <c>validate_availability_sla</c>): availability, budget, burn rates, alerts.</summary>
     public AvailabilityReport ValidateAvailabilitySla() => Availability.ValidateAvailabilitySla();
 
+    /// <summary>
+    /// Counts good and total events for an events SLO (for example acknowledged orders against venue errors).
+    /// Cheap and thread-safe: counts are summed in memory and written as one event per SLO at the next refresh
+    /// (every 5 s), never one store write per call.
+    /// </summary>
+    /// <exception cref="ArgumentException">No events SLO has that name, or the counts are impossible.</exception>
+    public void RecordEvents(string slo, long good, long total)
+    {
+        var definition = Availability.Slos.FirstOrDefault(s => s.Name == slo)
+            ?? throw new ArgumentException($"No SLO named '{slo}'. Known: {string.Join(", ", Availability.Slos.Select(s => s.Name))}.", nameof(slo));
+        if (definition.Sli != SliKind.Events)
+        {
+            throw new ArgumentException($"SLO '{slo}' measures time, not events (sli: events).", nameof(slo));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(good);
+        ArgumentOutOfRangeException.ThrowIfLessThan(total, good);
+        _pendingSliEvents.AddOrUpdate(slo, (good, total), (_, sum) => (sum.Good + good, sum.Total + total));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Good, long Total)> _pendingSliEvents = new(StringComparer.Ordinal);
+
     /// <summary>How often the availability monitor reads new events and evaluates burn-rate alerts.</summary>
     internal static readonly TimeSpan AvailabilityInterval = TimeSpan.FromSeconds(5);
 
@@ -167,6 +190,29 @@ public sealed class SafetySystem : IAsyncDisposable
     {
         var store = Events;
         var monitor = Availability;
+        foreach (var slo in _pendingSliEvents.Keys)
+        {
+            if (_pendingSliEvents.TryRemove(slo, out var counts) && counts.Total > 0)
+            {
+                try
+                {
+                    await store.AppendAsync(new SafetyEvent
+                    {
+                        Time = _time.GetUtcNow(),
+                        Kind = AvailabilityEventKinds.SliEvents,
+                        Subject = slo,
+                        Evidence = JsonSerializer.Serialize(new { good = counts.Good, total = counts.Total }, BulwarkJson.Options),
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // Not written: the counts go back for the next refresh rather than being lost.
+                    _pendingSliEvents.AddOrUpdate(slo, counts, (_, sum) => (sum.Good + counts.Good, sum.Total + counts.Total));
+                    throw;
+                }
+            }
+        }
+
         await monitor.CatchUpAsync(store, cancellationToken).ConfigureAwait(false);
         var alerts = monitor.EvaluateAlerts();
         foreach (var alert in alerts)

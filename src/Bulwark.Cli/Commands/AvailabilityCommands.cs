@@ -40,12 +40,14 @@ internal static class AvailabilityCommands
                 Percent(s.Target),
                 BurnRatePolicy.Format(s.Window),
                 s.CurrentAvailability is { } a ? Percent(a) : "no data",
-                $"{Span(s.ErrorBudgetRemaining)} of {Span(s.ErrorBudget)} ({s.ErrorBudgetRemainingRatio.ToString("P1", CultureInfo.InvariantCulture)})",
-                Span(s.Unknown),
+                s.Sli == SliKind.Events
+                    ? $"{(s.ErrorBudgetEvents - s.BadEvents)?.ToString("0", CultureInfo.InvariantCulture)} of {s.ErrorBudgetEvents?.ToString("0", CultureInfo.InvariantCulture)} bad events ({s.ErrorBudgetRemainingRatio.ToString("P1", CultureInfo.InvariantCulture)})"
+                    : $"{Span(s.ErrorBudgetRemaining)} of {Span(s.ErrorBudget)} ({s.ErrorBudgetRemainingRatio.ToString("P1", CultureInfo.InvariantCulture)})",
+                s.Sli == SliKind.Events ? $"{s.TotalEvents} events" : Span(s.Unknown),
                 string.Join(" ", s.BurnRates.Select(r => $"{r.Key}:{r.Value.ToString("0.##", CultureInfo.InvariantCulture)}")),
                 s.ActiveAlerts.Count == 0 ? "-" : string.Join(", ", s.ActiveAlerts),
             ]);
-            await stdout.WriteAsync(Text.Table(["SLO", "SUBJECT", "TARGET", "WINDOW", "AVAILABILITY", "BUDGET LEFT", "UNKNOWN", "BURN RATES", "ALERTS"], rows))
+            await stdout.WriteAsync(Text.Table(["SLO", "SUBJECT", "TARGET", "WINDOW", "AVAILABILITY", "BUDGET LEFT", "UNKNOWN / EVENTS", "BURN RATES", "ALERTS"], rows))
                 .ConfigureAwait(false);
             await stdout.WriteLineAsync(report.SlaMet ? "SLA met." : "SLA NOT met.").ConfigureAwait(false);
             return ExitCodes.Ok;

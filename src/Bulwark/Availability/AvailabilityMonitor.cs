@@ -25,6 +25,7 @@ public sealed class AvailabilityMonitor
     private readonly Dictionary<string, IncidentBuilder> _byId = new(StringComparer.Ordinal);
     private readonly HashSet<(string Slo, string Policy)> _activeAlerts = [];
     private readonly List<MaintenanceWindow> _maintenance = [];
+    private readonly Dictionary<string, List<(long Ticks, long Good, long Total)>> _sliEvents = new(StringComparer.Ordinal);
     private long _lastSequence;
 
     internal AvailabilityMonitor(
@@ -77,9 +78,14 @@ public sealed class AvailabilityMonitor
     internal static async Task<AvailabilityMonitor> ReplayAsync(BulwarkOptions options, IEventStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var monitor = new AvailabilityMonitor(
-            SloDefinition.Defaults(options),
+            SloDefinition.FromOptions(options),
             options.Components.ToDictionary(c => c.Name, c => c.Criticality, StringComparer.Ordinal),
             timeProvider);
+        foreach (var window in options.Availability.Maintenance)
+        {
+            monitor.AddMaintenanceWindow(new MaintenanceWindow(window.Start!.Value, window.End!.Value, window.Reason));
+        }
+
         await monitor.CatchUpAsync(store, cancellationToken).ConfigureAwait(false);
         return monitor;
     }
@@ -141,7 +147,27 @@ public sealed class AvailabilityMonitor
 
             if (page.Count < ReplayPage)
             {
+                Prune();
                 return;
+            }
+        }
+    }
+
+    /// <summary>Forgets what no window can reach any more: state stays bounded by the longest window, not by uptime.</summary>
+    private void Prune()
+    {
+        var longest = _slos.Select(s => s.Window).Concat(_policies.Select(p => p.Long)).DefaultIfEmpty(SloDefinition.DefaultWindow).Max();
+        var horizon = _time.GetUtcNow() - longest;
+        lock (_gate)
+        {
+            foreach (var timeline in _timelines.Values)
+            {
+                timeline.Prune(horizon);
+            }
+
+            foreach (var counts in _sliEvents.Values)
+            {
+                counts.RemoveAll(c => c.Ticks < horizon.UtcTicks);
             }
         }
     }
@@ -210,6 +236,15 @@ public sealed class AvailabilityMonitor
                     when Enum.TryParse<SafetyState>(safetyEvent.To, out var to):
                     Timeline(safetyEvent.Subject).Add(safetyEvent.Time, to);
                     TrackIncident(safetyEvent, to);
+                    break;
+                case AvailabilityEventKinds.SliEvents when SliCounts(safetyEvent.Evidence) is var (good, total) && total > 0:
+                    if (!_sliEvents.TryGetValue(safetyEvent.Subject, out var counts))
+                    {
+                        counts = [];
+                        _sliEvents[safetyEvent.Subject] = counts;
+                    }
+
+                    counts.Add((safetyEvent.Time.UtcTicks, good, total));
                     break;
                 case AvailabilityEventKinds.AlertFired when safetyEvent.Cause is { } policy:
                     _activeAlerts.Add((safetyEvent.Subject, policy));
@@ -314,12 +349,14 @@ public sealed class AvailabilityMonitor
                 foreach (var policy in _policies)
                 {
                     var factor = policy.Factor(slo.Window);
-                    var (longRate, longObserved) = Burn(slo, now, policy.Long);
-                    var (shortRate, _) = Burn(slo, now, policy.Short);
+                    var (longRate, longEvidence) = Burn(slo, now, policy.Long);
+                    var (shortRate, shortEvidence) = Burn(slo, now, policy.Short);
 
-                    // Minimum evidence: a pair judges only once its long window holds at least a short window's
-                    // worth of observed time, so a few seconds of data after a start cannot page for three days.
-                    var firing = longRate > factor && shortRate > factor && longObserved >= policy.Short;
+                    // Minimum evidence. Time: the long window holds at least a short window's worth of observed
+                    // time, so a few seconds of data after a start cannot page for three days. Events: the short
+                    // window holds at least MinimumEvents, so one failure out of two requests does not page.
+                    var enough = slo.Sli == SliKind.Events ? shortEvidence >= slo.MinimumEvents : longEvidence >= policy.Short.TotalSeconds;
+                    var firing = longRate > factor && shortRate > factor && enough;
                     var active = _activeAlerts.Contains((slo.Name, policy.Name));
                     if (firing == active)
                     {
@@ -346,6 +383,11 @@ public sealed class AvailabilityMonitor
 
     private SloStatus Status(SloDefinition slo, DateTimeOffset now)
     {
+        if (slo.Sli == SliKind.Events)
+        {
+            return EventsStatus(slo, now);
+        }
+
         var from = now - slo.Window;
         var split = Timeline(slo.Subject).Measure(from, now, _maintenance);
         // An empty timeline is unknown throughout: its unknown time is the window's length less maintenance.
@@ -372,11 +414,86 @@ public sealed class AvailabilityMonitor
         };
     }
 
-    /// <summary>Bad share of the observed time in the window, over the share the objective allows (no evidence: 0), and the observed time.</summary>
-    private (double Rate, TimeSpan Observed) Burn(SloDefinition slo, DateTimeOffset now, TimeSpan window)
+    private SloStatus EventsStatus(SloDefinition slo, DateTimeOffset now)
     {
+        var (good, total) = Events(slo.Name, now - slo.Window, now);
+        var bad = total - good;
+        var allowed = (1 - slo.Objective) * total;
+        return new SloStatus
+        {
+            Name = slo.Name,
+            Subject = slo.Subject,
+            Sli = SliKind.Events,
+            SlaMet = total > 0 && (double)good / total >= slo.Objective,
+            CurrentAvailability = total > 0 ? (double)good / total : null,
+            Target = slo.Objective,
+            Window = slo.Window,
+            ErrorBudget = TimeSpan.Zero,
+            BudgetConsumed = TimeSpan.Zero,
+            ErrorBudgetRemaining = TimeSpan.Zero,
+            ErrorBudgetRemainingRatio = allowed > 0 ? (allowed - bad) / allowed : 0,
+            Unknown = TimeSpan.Zero,
+            TotalEvents = total,
+            BadEvents = bad,
+            ErrorBudgetEvents = allowed,
+            BurnRates = _policies.SelectMany(p => new[] { p.Long, p.Short }).Distinct().Order().ToDictionary(BurnRatePolicy.Format, w => Burn(slo, now, w).Rate),
+            ActiveAlerts = _activeAlerts.Where(a => a.Slo == slo.Name).Select(a => a.Policy).Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// Bad share in the window over the share the objective allows (no evidence: 0), and the evidence behind it:
+    /// observed seconds for a time SLI, events for an events SLI.
+    /// </summary>
+    private (double Rate, double Evidence) Burn(SloDefinition slo, DateTimeOffset now, TimeSpan window)
+    {
+        if (slo.Sli == SliKind.Events)
+        {
+            var (good, total) = Events(slo.Name, now - window, now);
+            return (total > 0 ? ((double)(total - good) / total) / (1 - slo.Objective) : 0, total);
+        }
+
         var split = Timeline(slo.Subject).Measure(now - window, now, _maintenance);
-        return (split.Observed > TimeSpan.Zero ? (split.Bad / split.Observed) / (1 - slo.Objective) : 0, split.Observed);
+        return (split.Observed > TimeSpan.Zero ? (split.Bad / split.Observed) / (1 - slo.Objective) : 0, split.Observed.TotalSeconds);
+    }
+
+    /// <summary>Good and total events of an events SLO reported in [from, to), less those in maintenance.</summary>
+    private (long Good, long Total) Events(string slo, DateTimeOffset from, DateTimeOffset to)
+    {
+        long good = 0, total = 0;
+        if (_sliEvents.TryGetValue(slo, out var counts))
+        {
+            foreach (var (ticks, g, t) in counts)
+            {
+                if (ticks >= from.UtcTicks && ticks < to.UtcTicks && !_maintenance.Any(m => ticks >= m.Start.UtcTicks && ticks < m.End.UtcTicks))
+                {
+                    good += g;
+                    total += t;
+                }
+            }
+        }
+
+        return (good, total);
+    }
+
+    private static (long Good, long Total) SliCounts(string? evidence)
+    {
+        if (evidence is null)
+        {
+            return (0, 0);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(evidence);
+            var good = document.RootElement.GetProperty("good").GetInt64();
+            var total = document.RootElement.GetProperty("total").GetInt64();
+            return good >= 0 && total >= good ? (good, total) : (0, 0);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return (0, 0);
+        }
     }
 
     private void TrackIncident(SafetyEvent transition, SafetyState to)

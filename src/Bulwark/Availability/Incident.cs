@@ -81,6 +81,9 @@ public static class AvailabilityEventKinds
     /// <summary>A burn-rate alert resolved.</summary>
     public const string AlertResolved = "availability.alert_resolved";
 
+    /// <summary>Good and total counts for an events SLI; subject is the SLO, evidence <c>{"good":N,"total":M}</c>.</summary>
+    public const string SliEvents = "availability.sli_events";
+
     /// <summary>A person acknowledged an incident; subject is the incident id, actor who, cause the note.</summary>
     public const string IncidentAcknowledged = "incident.acknowledged";
 

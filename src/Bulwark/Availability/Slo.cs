@@ -1,8 +1,26 @@
 namespace Bulwark.Availability;
 
 /// <summary>A time-based service level objective on one subject (a component, or <c>system</c>).</summary>
-public sealed record SloDefinition(string Name, string Subject, double Objective, TimeSpan Window)
+public sealed record SloDefinition(string Name, string Subject, double Objective, TimeSpan Window, SliKind Sli = SliKind.Time, int MinimumEvents = SloDefinition.DefaultMinimumEvents)
 {
+    /// <summary>An events SLI's burn-rate pair judges only with at least this many events in its short window.</summary>
+    public const int DefaultMinimumEvents = 10;
+
+    /// <summary>The configured SLOs, or the defaults when none is configured.</summary>
+    public static IReadOnlyList<SloDefinition> FromOptions(BulwarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Availability.Slos.Count == 0
+            ? Defaults(options)
+            : options.Availability.Slos.Select(s => new SloDefinition(
+                s.Name,
+                s.Subject ?? s.Name,
+                s.Objective ?? options.AvailabilityTarget,
+                s.WindowDays is { } days ? TimeSpan.FromDays(days) : DefaultWindow,
+                s.Sli,
+                s.MinimumEvents ?? DefaultMinimumEvents)).ToArray();
+    }
+
     /// <summary>The default window: 30 days.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
 
@@ -84,6 +102,18 @@ public sealed record SloStatus
 
     /// <summary>Time in the window with no evidence (not counted as up or down).</summary>
     public required TimeSpan Unknown { get; init; }
+
+    /// <summary>Time or events.</summary>
+    public SliKind Sli { get; init; }
+
+    /// <summary>Events SLI: events in the window.</summary>
+    public long? TotalEvents { get; init; }
+
+    /// <summary>Events SLI: bad events in the window.</summary>
+    public long? BadEvents { get; init; }
+
+    /// <summary>Events SLI: bad events the objective allows in the window.</summary>
+    public double? ErrorBudgetEvents { get; init; }
 
     /// <summary>Burn rate per alert window (<c>1h</c>, <c>5m</c>, ...).</summary>
     public required IReadOnlyDictionary<string, double> BurnRates { get; init; }

@@ -24,6 +24,9 @@ public sealed class BulwarkOptions
     /// <summary>The components to watch.</summary>
     public IList<ComponentOptions> Components { get; } = new List<ComponentOptions>();
 
+    /// <summary>SLOs and maintenance windows (the <c>availability:</c> section).</summary>
+    public AvailabilityOptions Availability { get; } = new();
+
     /// <summary>
     /// The pre-trade risk gate (the <c>trading:</c> section); null means no gate. When set, the system runs a
     /// <see cref="Bulwark.Trading.TradingSafetyBridge"/> that its state drives (see <see cref="SafetySystem.Trading"/>).

@@ -20,6 +20,31 @@ internal sealed class BulwarkOptionsBinder
     private static readonly (string Name, CheckType Value)[] CheckTypeNames =
         Enum.GetValues<CheckType>().Select(t => (CheckOptions.TypeName(t), t)).ToArray();
 
+    private static readonly (string Name, SliKind Value)[] SliNames = [("time", SliKind.Time), ("events", SliKind.Events)];
+
+    private static readonly Key<AvailabilityOptions>[] AvailabilityKeys =
+    [
+        new("slos", (b, n, a) => b.List(n, a.Slos, b.Slo)),
+        new("maintenance", (b, n, a) => b.List(n, a.Maintenance, b.Maintenance)),
+    ];
+
+    private static readonly Key<SloOptions>[] SloKeys =
+    [
+        new("name", (b, n, s) => b.Text(n, v => s.Name = v ?? "")),
+        new("subject", (b, n, s) => b.Text(n, v => s.Subject = v)),
+        new("objective", (b, n, s) => b.Number(n, v => s.Objective = v)),
+        new("windowDays", (b, n, s) => b.Number(n, v => s.WindowDays = v)),
+        new("sli", (b, n, s) => b.Choice(n, SliNames, v => s.Sli = v)),
+        new("minimumEvents", (b, n, s) => b.Integer(n, v => s.MinimumEvents = v)),
+    ];
+
+    private static readonly Key<MaintenanceWindowOptions>[] MaintenanceKeys =
+    [
+        new("start", (b, n, m) => b.Time(n, v => m.Start = v)),
+        new("end", (b, n, m) => b.Time(n, v => m.End = v)),
+        new("reason", (b, n, m) => b.Text(n, v => m.Reason = v)),
+    ];
+
     private static readonly Key<BulwarkOptions>[] RootKeys =
     [
         new("availabilityTarget", (b, n, o) => b.Number(n, v => o.AvailabilityTarget = v)),
@@ -28,6 +53,7 @@ internal sealed class BulwarkOptionsBinder
         new("checkIntervalSeconds", (b, n, o) => b.Number(n, v => o.CheckIntervalSeconds = v)),
         new("dataDirectory", (b, n, o) => b.Text(n, v => o.DataDirectory = v ?? "")),
         new("components", (b, n, o) => b.List(n, o.Components, b.Component)),
+        new("availability", (b, n, o) => b.Object(n, o.Availability, AvailabilityKeys)),
     ];
 
     private static readonly Key<ComponentOptions>[] ComponentKeys =
@@ -192,6 +218,41 @@ internal sealed class BulwarkOptionsBinder
         Text(node, v => text = v ?? "");
         return text;
     }
+
+    private SloOptions Slo(Node node)
+    {
+        var slo = new SloOptions();
+        Object(node, slo, SloKeys);
+        return slo;
+    }
+
+    private MaintenanceWindowOptions Maintenance(Node node)
+    {
+        var window = new MaintenanceWindowOptions();
+        Object(node, window, MaintenanceKeys);
+        return window;
+    }
+
+    private void Time(Node node, Action<DateTimeOffset> set)
+    {
+        if (!Scalar(node, out var value))
+        {
+            return;
+        }
+
+        if (HasOffset(value) && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            set(time);
+        }
+        else
+        {
+            Error(node, $"must be a time in ISO 8601 with its offset, for example 2026-11-28T22:00:00Z, got {Quote(value)}");
+        }
+    }
+
+    // A time without an offset would be read in the machine's zone: refuse it rather than guess.
+    private static bool HasOffset(string? value) =>
+        value is { Length: > 10 } && (value.EndsWith('Z') || value[10..].Contains('+', StringComparison.Ordinal) || value[10..].Contains('-', StringComparison.Ordinal));
 
     private void Text(Node node, Action<string?> set)
     {

@@ -87,6 +87,8 @@ internal static class BulwarkOptionsValidator
             }
         }
 
+        ValidateAvailability(errors, options);
+
         // Code-built options: the gate's own rules (a file's trading section is checked when it is bound).
         if (options.Trading is { } trading)
         {
@@ -119,6 +121,77 @@ internal static class BulwarkOptionsValidator
         low = int.Parse(parts[0], CultureInfo.InvariantCulture);
         high = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : low;
         return low is >= LowestStatus and <= HighestStatus && high is >= LowestStatus and <= HighestStatus && low <= high;
+    }
+
+    private static void ValidateAvailability(List<OptionsError> errors, BulwarkOptions options)
+    {
+        var subjects = options.Components.Where(c => c is not null).Select(c => c.Name).Append("system").ToHashSet(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Availability.Slos.Count; i++)
+        {
+            var slo = options.Availability.Slos[i];
+            var path = OptionsPath.Item("availability.slos", i);
+            if (string.IsNullOrEmpty(slo.Name))
+            {
+                errors.Add(new(OptionsPath.Key(path, "name"), "is required"));
+            }
+            else if (!IsValidName(slo.Name))
+            {
+                errors.Add(new(OptionsPath.Key(path, "name"), NameRule(slo.Name)));
+            }
+            else if (!names.Add(slo.Name))
+            {
+                errors.Add(new(OptionsPath.Key(path, "name"), $"duplicate SLO name '{slo.Name}'"));
+            }
+
+            if (slo.Sli == SliKind.Time && (slo.Subject is null || !subjects.Contains(slo.Subject)))
+            {
+                errors.Add(new(OptionsPath.Key(path, "subject"), slo.Subject is null
+                    ? "is required for a time SLI: 'system' or a component name"
+                    : $"must be 'system' or a component name ({string.Join(", ", subjects.Order(StringComparer.Ordinal))}), got '{slo.Subject}'"));
+            }
+
+            if (slo.Objective is { } objective && !(objective > 0 && objective < 1))
+            {
+                errors.Add(new(OptionsPath.Key(path, "objective"), $"must be between 0 and 1, both excluded (for example 0.999), got {Format(objective)}"));
+            }
+
+            if (slo.WindowDays is { } days && !(days > 0))
+            {
+                errors.Add(new(OptionsPath.Key(path, "windowDays"), $"must be greater than 0, got {Format(days)}"));
+            }
+
+            if (slo.MinimumEvents is { } minimum)
+            {
+                if (slo.Sli != SliKind.Events)
+                {
+                    errors.Add(new(OptionsPath.Key(path, "minimumEvents"), "applies to an events SLI only (sli: events)"));
+                }
+                else if (minimum < 0)
+                {
+                    errors.Add(new(OptionsPath.Key(path, "minimumEvents"), $"must be 0 or more, got {Format(minimum)}"));
+                }
+            }
+        }
+
+        for (var i = 0; i < options.Availability.Maintenance.Count; i++)
+        {
+            var window = options.Availability.Maintenance[i];
+            var path = OptionsPath.Item("availability.maintenance", i);
+            if (window.Start is null)
+            {
+                errors.Add(new(OptionsPath.Key(path, "start"), "is required"));
+            }
+
+            if (window.End is null)
+            {
+                errors.Add(new(OptionsPath.Key(path, "end"), "is required"));
+            }
+            else if (window.Start is { } start && window.End <= start)
+            {
+                errors.Add(new(OptionsPath.Key(path, "end"), $"must be after start ({start:O}), got {window.End:O}"));
+            }
+        }
     }
 
     private static void ValidateComponent(List<OptionsError> errors, string path, ComponentOptions component, IReadOnlyCollection<string>? registrations)

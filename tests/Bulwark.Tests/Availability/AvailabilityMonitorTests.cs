@@ -294,6 +294,51 @@ public sealed class AvailabilityMonitorTests
         Assert.Equal((2592 - 360) / 2592.0, seen["bulwark.slo.error_budget_remaining"], 12);
     }
 
+    private AvailabilityMonitor EventsMonitor(int minimumEvents) =>
+        new([new SloDefinition("acks", "acks", 0.999, TimeSpan.FromDays(30), SliKind.Events, minimumEvents)],
+            new Dictionary<string, Criticality>(), _time);
+
+    private void Counts(AvailabilityMonitor monitor, long good, long total) =>
+        monitor.Apply(new SafetyEvent
+        {
+            Sequence = ++_sequence,
+            Time = _time.GetUtcNow(),
+            Kind = AvailabilityEventKinds.SliEvents,
+            Subject = "acks",
+            Evidence = $$"""{"good":{{good}},"total":{{total}}}""",
+        });
+
+    [Fact]
+    public void EventsSli_AvailabilityAndBudgetFromCounts()
+    {
+        var monitor = EventsMonitor(minimumEvents: 10);
+        Counts(monitor, 9_990, 10_000);
+        _time.Advance(TimeSpan.FromHours(1));
+        Counts(monitor, 19_995, 20_000);
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.Equal(SliKind.Events, slo.Sli);
+        Assert.Equal(29_985.0 / 30_000, slo.CurrentAvailability!.Value, 12);
+        Assert.Equal(30_000, slo.TotalEvents);
+        Assert.Equal(15, slo.BadEvents);
+        Assert.Equal(30, slo.ErrorBudgetEvents!.Value, 9);             // 0.1 % of 30,000
+        Assert.Equal(0.5, slo.ErrorBudgetRemainingRatio, 9);          // 15 of 30 spent
+        Assert.True(slo.SlaMet);                                      // 99.95 % >= 99.9 %
+    }
+
+    [Theory]
+    [InlineData(10, 0)]  // one failure out of two requests: under the minimum traffic, no page
+    [InlineData(0, 1)]   // guard switched off: the same two requests page
+    public void EventsSli_MinimumTrafficGuard(int minimumEvents, int expectedPages)
+    {
+        var monitor = EventsMonitor(minimumEvents);
+        Counts(monitor, 1, 2);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var pages = ApplyAlerts(monitor).Count(e => e.Kind == AvailabilityEventKinds.AlertFired && e.Cause!.StartsWith("page-1h", StringComparison.Ordinal));
+        Assert.Equal(expectedPages, pages);
+    }
+
     private List<SafetyEvent> ApplyAlerts(AvailabilityMonitor monitor)
     {
         var events = monitor.EvaluateAlerts().Select(e => e with { Sequence = ++_sequence }).ToList();

@@ -74,5 +74,28 @@ public sealed class AvailabilityPersistenceTests : IDisposable
         Assert.Contains("stopped without recording it", started.Cause);
     }
 
+    [Fact]
+    public async Task RecordEvents_AreWrittenOncePerRefresh_AndSurviveARestart()
+    {
+        var options = Options(1);
+        options.Availability.Slos.Add(new SloOptions { Name = "order-acks", Sli = SliKind.Events });
+        await using (var first = SafetySystem.Create(options))
+        {
+            await first.StartAsync();
+            Assert.Throws<ArgumentException>(() => first.RecordEvents("order-akcs", 1, 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => first.RecordEvents("order-acks", 5, 4));
+            first.RecordEvents("order-acks", 995, 1_000);
+            first.RecordEvents("order-acks", 1_000, 1_000);
+            await first.RefreshAvailabilityAsync();
+            Assert.Single(await first.Events.ReadAsync(new EventQuery { KindPrefix = Bulwark.Availability.AvailabilityEventKinds.SliEvents }));
+        }
+
+        await using var second = SafetySystem.Create(options);
+        await second.StartAsync();
+        var slo = second.ValidateAvailabilitySla().Slos.Single(s => s.Name == "order-acks");
+        Assert.Equal(2_000, slo.TotalEvents);
+        Assert.Equal(5, slo.BadEvents);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
