@@ -74,8 +74,6 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     {
         var yaml = ConfigurationFiles.Valid + """
             Failover: {mode: lease}
-            availability:
-              window: 30d
             recovery:
               plans: []
             redundancy:
