@@ -128,6 +128,23 @@ public sealed class SafetySystem : IAsyncDisposable
         _pendingSliEvents.AddOrUpdate(slo, (good, total), (_, sum) => (sum.Good + good, sum.Total + total));
     }
 
+    /// <summary>
+    /// Records that a fault was injected into a component (a failover drill) at <paramref name="at"/>, by whom: the
+    /// next incident of that component gets its time to detect (MTTD). Written before it returns.
+    /// </summary>
+    public async Task RecordFaultAsync(string component, DateTimeOffset at, string who, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        if (component != "system" && !_options.Components.Any(c => c.Name == component))
+        {
+            throw new ArgumentException($"No component named '{component}'.", nameof(component));
+        }
+
+        await Events.AppendAsync(new SafetyEvent { Time = at, Kind = AvailabilityEventKinds.FaultInjected, Subject = component, Actor = who, Cause = "fault injected" }, cancellationToken)
+            .ConfigureAwait(false);
+        await Availability.CatchUpAsync(Events, cancellationToken).ConfigureAwait(false);
+    }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Good, long Total)> _pendingSliEvents = new(StringComparer.Ordinal);
 
     /// <summary>How often the availability monitor reads new events and evaluates burn-rate alerts.</summary>

@@ -118,7 +118,7 @@ internal static class AvailabilityCommands
             ]);
             await stdout.WriteAsync(Text.Table(["ID", "SEV", "SUBJECT", "OPENED", "STATE", "TOOK", "LAST"], rows)).ConfigureAwait(false);
             await stdout.WriteLineAsync(
-                $"Last 30 days: {metrics.Opened} opened, {metrics.Resolved} resolved; MTTR (to resolve) {Span(metrics.Mttr)} mean, {Span(metrics.MttrP50)} p50, {Span(metrics.MttrP90)} p90; MTBF {Span(metrics.Mtbf)} mean")
+                $"Last 30 days: {metrics.Opened} opened, {metrics.Resolved} resolved; MTTR (to resolve) {Span(metrics.Mttr)} mean, {Span(metrics.MttrP50)} p50, {Span(metrics.MttrP90)} p90; MTBF {Span(metrics.Mtbf)} mean; MTTD {Span(metrics.Mttd)} mean (drills)")
                 .ConfigureAwait(false);
             return ExitCodes.Ok;
         });

@@ -26,6 +26,7 @@ public sealed class AvailabilityMonitor
     private readonly HashSet<(string Slo, string Policy)> _activeAlerts = [];
     private readonly List<MaintenanceWindow> _maintenance = [];
     private readonly Dictionary<string, List<(long Ticks, long Good, long Total)>> _sliEvents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _injectedFaults = new(StringComparer.Ordinal);
     private long _lastSequence;
 
     internal AvailabilityMonitor(
@@ -246,6 +247,9 @@ public sealed class AvailabilityMonitor
 
                     counts.Add((safetyEvent.Time.UtcTicks, good, total));
                     break;
+                case AvailabilityEventKinds.FaultInjected:
+                    _injectedFaults[safetyEvent.Subject] = safetyEvent.Time;
+                    break;
                 case AvailabilityEventKinds.AlertFired when safetyEvent.Cause is { } policy:
                     _activeAlerts.Add((safetyEvent.Subject, policy));
                     Open($"slo:{safetyEvent.Subject}", safetyEvent, $"alert {policy} fired ({DescribeBurn(safetyEvent.Evidence)})");
@@ -320,8 +324,11 @@ public sealed class AvailabilityMonitor
                 .Select(pair => pair.Second.OpenedAt - pair.First.ResolvedAt!.Value)
                 .Order()
                 .ToArray();
+            var detections = opened.Where(i => i.FaultAt is not null).Select(i => i.OpenedAt - i.FaultAt!.Value).Order().ToArray();
             return new IncidentMetrics
             {
+                Mttd = Mean(detections),
+                MttdP90 = Percentile(detections, 0.90),
                 Opened = opened.Length,
                 Resolved = repairs.Length,
                 Mttr = Mean(repairs),
@@ -524,6 +531,11 @@ public sealed class AvailabilityMonitor
             ? string.Create(CultureInfo.InvariantCulture, $"INC-{cause.Sequence}")
             : string.Create(CultureInfo.InvariantCulture, $"INC-T{cause.Time.UtcTicks}");
         var incident = new IncidentBuilder(id, subject, Severity(subject), cause.Time);
+        if (_injectedFaults.Remove(subject, out var fault) && fault <= cause.Time)
+        {
+            incident.FaultAt = fault;
+        }
+
         incident.Timeline.Add(new IncidentEntry(cause.Time, "opened: " + what));
         _incidents.Add(incident);
         _openBySubject[subject] = incident;
@@ -624,6 +636,8 @@ public sealed class AvailabilityMonitor
 
         public DateTimeOffset OpenedAt { get; } = openedAt;
 
+        public DateTimeOffset? FaultAt { get; set; }
+
         public DateTimeOffset? AcknowledgedAt { get; set; }
 
         public string? AcknowledgedBy { get; set; }
@@ -640,6 +654,7 @@ public sealed class AvailabilityMonitor
             Subject = Subject,
             Severity = severity,
             OpenedAt = OpenedAt,
+            FaultAt = FaultAt,
             AcknowledgedAt = AcknowledgedAt,
             AcknowledgedBy = AcknowledgedBy,
             ResolvedAt = ResolvedAt,

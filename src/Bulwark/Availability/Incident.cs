@@ -18,6 +18,12 @@ public sealed record Incident
     /// <summary>When the subject went bad.</summary>
     public required DateTimeOffset OpenedAt { get; init; }
 
+    /// <summary>When the fault began, where it is known (a drill records the fault it injects).</summary>
+    public DateTimeOffset? FaultAt { get; init; }
+
+    /// <summary>Time to detect: from the fault to the incident's opening, where the fault time is known.</summary>
+    public TimeSpan? TimeToDetect => FaultAt is { } fault ? OpenedAt - fault : null;
+
     /// <summary>When a person acknowledged it.</summary>
     public DateTimeOffset? AcknowledgedAt { get; init; }
 
@@ -70,6 +76,12 @@ public sealed record IncidentMetrics
 
     /// <summary>Median time between failures.</summary>
     public TimeSpan? MtbfP50 { get; init; }
+
+    /// <summary>Mean time to detect, over the incidents whose fault time is known.</summary>
+    public TimeSpan? Mttd { get; init; }
+
+    /// <summary>90th percentile time to detect.</summary>
+    public TimeSpan? MttdP90 { get; init; }
 }
 
 /// <summary>Event kinds of the availability monitor. Stable names.</summary>
@@ -80,6 +92,9 @@ public static class AvailabilityEventKinds
 
     /// <summary>A burn-rate alert resolved.</summary>
     public const string AlertResolved = "availability.alert_resolved";
+
+    /// <summary>A fault was injected (a drill) into the subject at the event's time: the next incident of the subject gets its time to detect.</summary>
+    public const string FaultInjected = "availability.fault_injected";
 
     /// <summary>Good and total counts for an events SLI; subject is the SLO, evidence <c>{"good":N,"total":M}</c>.</summary>
     public const string SliEvents = "availability.sli_events";

@@ -211,6 +211,28 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void Mttd_WhereTheFaultTimeIsKnown()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = AvailabilityEventKinds.FaultInjected, Subject = "web", Actor = "drill" });
+        _time.Advance(TimeSpan.FromSeconds(7));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);   // detected 7 s after the fault
+        _time.Advance(TimeSpan.FromMinutes(1));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);   // a real failure: no fault time, no MTTD
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var incidents = monitor.GetIncidents();
+        Assert.Null(incidents[0].TimeToDetect);
+        Assert.Equal(TimeSpan.FromSeconds(7), incidents[1].TimeToDetect);
+        Assert.Equal(TimeSpan.FromSeconds(7), monitor.GetIncidentMetrics(TimeSpan.FromDays(1)).Mttd);
+    }
+
+    [Fact]
     public void Incident_AcknowledgedAndResolvedByAPerson()
     {
         var monitor = Monitor();
