@@ -18,8 +18,11 @@ public readonly record struct TimeSplit(TimeSpan Good, TimeSpan Bad, TimeSpan Un
 /// </summary>
 internal sealed class StateTimeline
 {
-    // (start ticks, state) in time order; a state lasts until the next point.
+    // (start ticks, state) in time order; a state lasts until the next point. Beside each point, the good and
+    // bad ticks accumulated from the first point up to it: a window is then two binary searches and at most two
+    // partial intervals, whatever it spans. (Maintenance, rare, takes the interval-by-interval path.)
     private readonly List<(long Start, SafetyState State)> _points = [];
+    private readonly List<(long Good, long Bad)> _before = [];
 
     public int Count => _points.Count;
 
@@ -37,12 +40,57 @@ internal sealed class StateTimeline
         var ticks = at.UtcTicks;
         if (_points.Count == 0 || _points[^1].Start <= ticks)
         {
+            _before.Add(_points.Count == 0 ? default : Accumulate(_before[^1], _points[^1], ticks));
             _points.Add((ticks, state));
             return;
         }
 
         var index = _points.FindLastIndex(p => p.Start <= ticks) + 1;
         _points.Insert(index, (ticks, state));
+        RebuildSums();
+    }
+
+    private static (long Good, long Bad) Accumulate((long Good, long Bad) sums, (long Start, SafetyState State) point, long until)
+    {
+        var span = until - point.Start;
+        return IsGood(point.State) ? (sums.Good + span, sums.Bad) : IsBad(point.State) ? (sums.Good, sums.Bad + span) : sums;
+    }
+
+    private void RebuildSums()
+    {
+        _before.Clear();
+        for (var i = 0; i < _points.Count; i++)
+        {
+            _before.Add(i == 0 ? default : Accumulate(_before[i - 1], _points[i - 1], _points[i].Start));
+        }
+    }
+
+    /// <summary>Good and bad ticks from the first point up to <paramref name="ticks"/>.</summary>
+    private (long Good, long Bad) SumsAt(long ticks)
+    {
+        var index = IndexAt(ticks);
+        return index < 0 ? default : Accumulate(_before[index], _points[index], ticks);
+    }
+
+    /// <summary>The point in force at <paramref name="ticks"/>, or -1 before the first.</summary>
+    private int IndexAt(long ticks)
+    {
+        int lo = 0, hi = _points.Count - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_points[mid].Start <= ticks)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Drops points that ended before <paramref name="before"/>, keeping the one in force then.</summary>
@@ -53,6 +101,7 @@ internal sealed class StateTimeline
         if (keepFrom > 0)
         {
             _points.RemoveRange(0, keepFrom);
+            RebuildSums();
         }
     }
 
@@ -66,21 +115,16 @@ internal sealed class StateTimeline
             return default;
         }
 
-        // Binary search for the point in force at the window's start.
-        int lo = 0, hi = _points.Count - 1, first = -1;
-        while (lo <= hi)
+        if (maintenance is null || maintenance.Count == 0)
         {
-            var mid = (lo + hi) >>> 1;
-            if (_points[mid].Start <= start)
-            {
-                first = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
+            var (goodAtEnd, badAtEnd) = SumsAt(end);
+            var (goodAtStart, badAtStart) = SumsAt(start);
+            good = goodAtEnd - goodAtStart;
+            bad = badAtEnd - badAtStart;
+            return new TimeSplit(new TimeSpan(good), new TimeSpan(bad), new TimeSpan(end - start - good - bad));
         }
+
+        var first = IndexAt(start);
 
         var cursor = start;
         var state = first >= 0 ? _points[first].State : SafetyState.Unknown;

@@ -1,4 +1,5 @@
 using Bulwark.Availability;
+using CsCheck;
 
 namespace Bulwark.Tests.Availability;
 
@@ -82,5 +83,26 @@ public sealed class StateTimelineTests
 
         timeline.Prune(Min(25));
         Assert.Equal(TimeSpan.FromMinutes(5), timeline.Measure(Min(25), Min(30)).Good);
+    }
+
+    [Fact]
+    public void Measure_PrefixSums_AgreeWithIntervalByInterval()
+    {
+        // Random histories (including out-of-order points) and random windows: the prefix-sum path (no
+        // maintenance) and the interval path (a maintenance window far outside every history) must agree.
+        var far = new[] { new MaintenanceWindow(Min(-1_000_000), Min(-999_999)) };
+        var point = Gen.Select(Gen.Int[0, 10_000], Gen.Enum<SafetyState>());
+        Gen.Select(point.Array[0, 60], Gen.Int[-100, 10_100], Gen.Int[0, 10_200]).Sample((points, from, length) =>
+        {
+            var timeline = new StateTimeline();
+            foreach (var (minute, state) in points)
+            {
+                timeline.Add(Min(minute), state);
+            }
+
+            var fast = timeline.Measure(Min(from), Min(from + length));
+            var slow = timeline.Measure(Min(from), Min(from + length), far);
+            Assert.Equal(slow, fast);
+        }, iter: 2_000);
     }
 }
