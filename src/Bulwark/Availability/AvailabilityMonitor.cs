@@ -14,6 +14,9 @@ public sealed class AvailabilityMonitor
 {
     private const int ReplayPage = 10_000;
 
+    /// <summary>A subject that fails again within this time of its incident's resolution reopens it: flapping is one incident.</summary>
+    internal static readonly TimeSpan FlapWindow = TimeSpan.FromMinutes(5);
+
     private readonly IReadOnlyList<SloDefinition> _slos;
     private readonly IReadOnlyDictionary<string, Criticality> _criticality;
     private readonly IReadOnlyList<BurnRatePolicy> _policies;
@@ -23,6 +26,7 @@ public sealed class AvailabilityMonitor
     private readonly List<IncidentBuilder> _incidents = [];
     private readonly Dictionary<string, IncidentBuilder> _openBySubject = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IncidentBuilder> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IncidentBuilder> _lastBySubject = new(StringComparer.Ordinal);
     private readonly HashSet<(string Slo, string Policy)> _activeAlerts = [];
     private readonly List<MaintenanceWindow> _maintenance = [];
     private readonly Dictionary<string, List<(long Ticks, long Good, long Total)>> _sliEvents = new(StringComparer.Ordinal);
@@ -265,7 +269,7 @@ public sealed class AvailabilityMonitor
                 case AvailabilityEventKinds.IncidentAcknowledged when _byId.TryGetValue(safetyEvent.Subject, out var acknowledged):
                     acknowledged.AcknowledgedAt ??= safetyEvent.Time;
                     acknowledged.AcknowledgedBy ??= safetyEvent.Actor;
-                    acknowledged.Timeline.Add(new IncidentEntry(safetyEvent.Time, "acknowledged: " + safetyEvent.Cause, safetyEvent.Actor));
+                    acknowledged.Add(new IncidentEntry(safetyEvent.Time, "acknowledged: " + safetyEvent.Cause, safetyEvent.Actor));
                     break;
                 case AvailabilityEventKinds.IncidentResolved when _byId.TryGetValue(safetyEvent.Subject, out var resolved) && resolved.ResolvedAt is null:
                     Resolve(resolved.Subject, safetyEvent.Time, safetyEvent.Actor ?? "unknown", "resolved: " + safetyEvent.Cause);
@@ -515,7 +519,7 @@ public sealed class AvailabilityMonitor
         }
         else if (_openBySubject.TryGetValue(transition.Subject, out var open))
         {
-            open.Timeline.Add(new IncidentEntry(transition.Time, $"{transition.From} -> {transition.To}: {transition.Cause}"));
+            open.Add(new IncidentEntry(transition.Time, $"{transition.From} -> {transition.To}: {transition.Cause}"));
         }
     }
 
@@ -523,7 +527,16 @@ public sealed class AvailabilityMonitor
     {
         if (_openBySubject.TryGetValue(subject, out var open))
         {
-            open.Timeline.Add(new IncidentEntry(cause.Time, what));
+            open.Add(new IncidentEntry(cause.Time, what));
+            return;
+        }
+
+        if (_lastBySubject.TryGetValue(subject, out var last) && last.ResolvedAt is { } resolvedAt && cause.Time - resolvedAt <= FlapWindow)
+        {
+            last.ResolvedAt = null;
+            last.ResolvedBy = null;
+            last.Add(new IncidentEntry(cause.Time, "reopened (flapping): " + what));
+            _openBySubject[subject] = last;
             return;
         }
 
@@ -536,9 +549,10 @@ public sealed class AvailabilityMonitor
             incident.FaultAt = fault;
         }
 
-        incident.Timeline.Add(new IncidentEntry(cause.Time, "opened: " + what));
+        incident.Add(new IncidentEntry(cause.Time, "opened: " + what));
         _incidents.Add(incident);
         _openBySubject[subject] = incident;
+        _lastBySubject[subject] = incident;
         _byId[id] = incident;
     }
 
@@ -548,7 +562,7 @@ public sealed class AvailabilityMonitor
         {
             open.ResolvedAt = at;
             open.ResolvedBy = who;
-            open.Timeline.Add(new IncidentEntry(at, what, who));
+            open.Add(new IncidentEntry(at, what, who));
         }
     }
 
@@ -646,7 +660,24 @@ public sealed class AvailabilityMonitor
 
         public string? ResolvedBy { get; set; }
 
+        /// <summary>Entries kept per incident; a flapping subject's further entries are counted, not kept.</summary>
+        private const int MaxTimeline = 100;
+
+        private int _dropped;
+
         public List<IncidentEntry> Timeline { get; } = [];
+
+        public void Add(IncidentEntry entry)
+        {
+            if (Timeline.Count < MaxTimeline)
+            {
+                Timeline.Add(entry);
+            }
+            else
+            {
+                _dropped++;
+            }
+        }
 
         public Incident Build() => new()
         {
@@ -659,7 +690,9 @@ public sealed class AvailabilityMonitor
             AcknowledgedBy = AcknowledgedBy,
             ResolvedAt = ResolvedAt,
             ResolvedBy = ResolvedBy,
-            Timeline = Timeline.ToArray(),
+            Timeline = _dropped == 0
+                ? Timeline.ToArray()
+                : [.. Timeline, new IncidentEntry(Timeline[^1].At, $"... and {_dropped} more entries not kept")],
         };
     }
 }

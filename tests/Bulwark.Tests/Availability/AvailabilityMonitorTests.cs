@@ -233,6 +233,31 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void Flapping_IsOneIncident_WithABoundedTimeline()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        for (var i = 0; i < 200; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            State(monitor, SafetyState.Healthy, SafetyState.Failed);
+            _time.Advance(TimeSpan.FromMinutes(1));
+            State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        }
+
+        var incident = Assert.Single(monitor.GetIncidents());
+        Assert.False(incident.IsOpen);
+        Assert.Equal(101, incident.Timeline.Count);
+        Assert.Contains("more entries not kept", incident.Timeline[^1].What);
+
+        // Quiet for longer than the flap window: the next failure is a new incident.
+        _time.Advance(AvailabilityMonitor.FlapWindow + TimeSpan.FromSeconds(1));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        Assert.Equal(2, monitor.GetIncidents().Count);
+    }
+
+    [Fact]
     public void Incident_AcknowledgedAndResolvedByAPerson()
     {
         var monitor = Monitor();
