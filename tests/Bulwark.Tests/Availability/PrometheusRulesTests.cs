@@ -27,12 +27,13 @@ public sealed class PrometheusRulesTests : IDisposable
     }
 
     [Fact]
-    public async Task PromtoolTest_PageFiresAt16xBurn_OnlyTheTicketAt5x_AndUnknownSamplesDoNotCount()
+    public async Task PromtoolTest_PageFiresAt15xBurn_OnlyTheTicketAt5x_AndUnknownSamplesDoNotCount()
     {
         await File.WriteAllTextAsync(_dir.File("rules.yaml"), PrometheusRules.Generate([Web]));
 
-        // One second in sixty bad: error ratio 1/60, burn 16.7 over every window (the page factor is 14.4).
-        var burning = Repeat("5x58 0 ", 65);
+        // Samples every 0.5 s, 3 bad in every 200: any 5 m (600 samples) or 1 h (7,200) window holds exactly 1.5 %
+        // bad, a burn of 15 (the page factor is 14.4).
+        var burning15x = Repeat("5x65 0 5x64 0 5x65 0 ", 39);
         // One second in two hundred bad: burn 5 (under both page factors 14.4 and 6, over the ticket factors 3 and 1).
         var slow = Repeat("5x198 0 ", 20);
         // Unknown (2) for 55 minutes, then 10 minutes of the 1-in-60 pattern. Unknown seconds are dropped, so every
@@ -41,9 +42,9 @@ public sealed class PrometheusRulesTests : IDisposable
         var mostlyUnknown = "2x3299 " + Repeat("5x58 0 ", 10);
         var test = new StringBuilder();
         test.AppendLine("rule_files: [rules.yaml]");
-        test.AppendLine("evaluation_interval: 1s");
+        test.AppendLine("evaluation_interval: 500ms");
         test.AppendLine("tests:");
-        AppendCase(test, burning, "65m", ["page", "ticket"]);
+        AppendCase(test, burning15x, "65m", ["page", "ticket"], interval: "500ms");
         AppendCase(test, slow, "65m", ["ticket"]);
         AppendCase(test, mostlyUnknown, "65m", ["page", "ticket"]);
         await File.WriteAllTextAsync(_dir.File("rules_test.yaml"), test.ToString());
@@ -53,9 +54,9 @@ public sealed class PrometheusRulesTests : IDisposable
         Assert.Contains("SUCCESS", output);
     }
 
-    private static void AppendCase(StringBuilder test, string values, string evalTime, string[] severities)
+    private static void AppendCase(StringBuilder test, string values, string evalTime, string[] severities, string interval = "1s")
     {
-        test.AppendLine("  - interval: 1s");
+        test.AppendLine($"  - interval: {interval}");
         test.AppendLine("    input_series:");
         test.AppendLine("      - series: 'bulwark_component_state{component=\"web\"}'");
         test.AppendLine($"        values: '{values.Trim()}'");
