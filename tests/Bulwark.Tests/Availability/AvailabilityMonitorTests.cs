@@ -132,6 +132,33 @@ public sealed class AvailabilityMonitorTests
         Assert.DoesNotContain("page-1h-5m", monitor.ValidateAvailabilitySla().Slos.Single().ActiveAlerts);
     }
 
+    [Theory]
+    [InlineData("page-1h-5m")]
+    [InlineData("page-6h-30m")]
+    [InlineData("ticket-1d-2h")]
+    [InlineData("ticket-3d-6h")]
+    public void EachPair_FiresWhenBothWindowsExceed_AndResolvesWhenTheShortOneIsClean(string name)
+    {
+        var policy = BurnRatePolicy.Workbook.Single(p => p.Name == name);
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(4));
+
+        // Down for one short window: the short one burns 1,000, the long one (short/long)/0.001 = 83.3, both
+        // above every factor (at most 14.4).
+        State(monitor, SafetyState.Healthy, SafetyState.Failed);
+        _time.Advance(policy.Short);
+        Assert.Contains(ApplyAlerts(monitor), e => e.Kind == AvailabilityEventKinds.AlertFired && e.Cause == name);
+
+        // Up for one short window: the short window burns 0, the long one still exceeds: the pair resolves.
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        _time.Advance(policy.Short);
+        var slo = monitor.ValidateAvailabilitySla().Slos.Single();
+        Assert.True(slo.BurnRates[BurnRatePolicy.Format(policy.Long)] > policy.Factor(slo.Window));
+        Assert.Contains(ApplyAlerts(monitor), e => e.Kind == AvailabilityEventKinds.AlertResolved && e.Cause == name);
+    }
+
     [Fact]
     public void PageAlert_ShortWindowAloneDoesNotFire()
     {
