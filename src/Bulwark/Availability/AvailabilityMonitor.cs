@@ -241,6 +241,7 @@ public sealed class AvailabilityMonitor
                     when Enum.TryParse<SafetyState>(safetyEvent.To, out var to):
                     Timeline(safetyEvent.Subject).Add(safetyEvent.Time, to);
                     TrackIncident(safetyEvent, to);
+                    UpdateGroups(safetyEvent.Subject, safetyEvent.Time);
                     break;
                 case AvailabilityEventKinds.SliEvents when SliCounts(safetyEvent.Evidence) is var (good, total) && total > 0:
                     if (!_sliEvents.TryGetValue(safetyEvent.Subject, out var counts))
@@ -577,6 +578,25 @@ public sealed class AvailabilityMonitor
             Criticality.Standard => "sev2",
             _ => "sev3",
         };
+    }
+
+    /// <summary>A group is as bad as its worst member (states are ordered worst first); a member not seen yet is unknown.</summary>
+    private void UpdateGroups(string member, DateTimeOffset at)
+    {
+        foreach (var slo in _slos)
+        {
+            if (slo.Members.Count == 0 || !slo.Members.Contains(member, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            var worst = slo.Members.Min(m => _timelines.TryGetValue(m, out var t) ? t.Current : SafetyState.Unknown);
+            var group = Timeline(slo.Subject);
+            if (group.Count == 0 || group.Current != worst)
+            {
+                group.Add(at, worst);
+            }
+        }
     }
 
     private void MarkAllUnknown(DateTimeOffset at)

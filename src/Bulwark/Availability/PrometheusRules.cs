@@ -22,9 +22,11 @@ internal static class PrometheusRules
         yaml.AppendLine("groups:");
         foreach (var slo in slos)
         {
-            var series = slo.Subject == "system"
-                ? "bulwark_system_state"
-                : $"bulwark_component_state{{component=\"{Escape(slo.Subject)}\"}}";
+            var series = slo.Members.Count > 0
+                ? $"min(bulwark_component_state{{component=~\"{string.Join("|", slo.Members.Select(m => Escape(System.Text.RegularExpressions.Regex.Escape(m))))}\"}})"
+                : slo.Subject == "system"
+                    ? "bulwark_system_state"
+                    : $"bulwark_component_state{{component=\"{Escape(slo.Subject)}\"}}";
             var label = Escape(slo.Name);
             yaml.AppendLine(CultureInfo.InvariantCulture, $"  - name: bulwark-slo-{slo.Name}");
             yaml.AppendLine("    rules:");

@@ -3,6 +3,9 @@ namespace Bulwark.Availability;
 /// <summary>A time-based service level objective on one subject (a component, or <c>system</c>).</summary>
 public sealed record SloDefinition(string Name, string Subject, double Objective, TimeSpan Window, SliKind Sli = SliKind.Time, int MinimumEvents = SloDefinition.DefaultMinimumEvents)
 {
+    /// <summary>For a group SLO, its components: the group (<see cref="Subject"/>) is as bad as its worst member.</summary>
+    public IReadOnlyList<string> Members { get; init; } = [];
+
     /// <summary>An events SLI's burn-rate pair judges only with at least this many events in its short window.</summary>
     public const int DefaultMinimumEvents = 10;
 
@@ -14,11 +17,14 @@ public sealed record SloDefinition(string Name, string Subject, double Objective
             ? Defaults(options)
             : options.Availability.Slos.Select(s => new SloDefinition(
                 s.Name,
-                s.Subject ?? s.Name,
+                s.Components.Count > 0 ? $"group:{s.Name}" : s.Subject ?? s.Name,
                 s.Objective ?? options.AvailabilityTarget,
                 s.WindowDays is { } days ? TimeSpan.FromDays(days) : DefaultWindow,
                 s.Sli,
-                s.MinimumEvents ?? DefaultMinimumEvents)).ToArray();
+                s.MinimumEvents ?? DefaultMinimumEvents)
+            {
+                Members = s.Components.ToArray(),
+            }).ToArray();
     }
 
     /// <summary>The default window: 30 days.</summary>

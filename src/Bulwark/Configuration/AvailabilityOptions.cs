@@ -29,6 +29,9 @@ public sealed class SloOptions
     /// <summary>Time SLI: a component name or <c>system</c>. Event SLI: a free label (defaults to the name).</summary>
     public string? Subject { get; set; }
 
+    /// <summary>Time SLI over a group: bad while any of these components is bad (instead of <see cref="Subject"/>).</summary>
+    public IList<string> Components { get; } = new List<string>();
+
     /// <summary>Objective, strictly between 0 and 1. Default <c>availabilityTarget</c>.</summary>
     public double? Objective { get; set; }
 

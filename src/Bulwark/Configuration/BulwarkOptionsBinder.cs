@@ -32,6 +32,7 @@ internal sealed class BulwarkOptionsBinder
     [
         new("name", (b, n, s) => b.Text(n, v => s.Name = v ?? "")),
         new("subject", (b, n, s) => b.Text(n, v => s.Subject = v)),
+        new("components", (b, n, s) => b.List(n, s.Components, b.ListText)),
         new("objective", (b, n, s) => b.Number(n, v => s.Objective = v)),
         new("windowDays", (b, n, s) => b.Number(n, v => s.WindowDays = v)),
         new("sli", (b, n, s) => b.Choice(n, SliNames, v => s.Sli = v)),

@@ -144,7 +144,27 @@ internal static class BulwarkOptionsValidator
                 errors.Add(new(OptionsPath.Key(path, "name"), $"duplicate SLO name '{slo.Name}'"));
             }
 
-            if (slo.Sli == SliKind.Time && (slo.Subject is null || !subjects.Contains(slo.Subject)))
+            if (slo.Components.Count > 0)
+            {
+                if (slo.Subject is not null)
+                {
+                    errors.Add(new(OptionsPath.Key(path, "components"), "give either 'subject' or 'components', not both"));
+                }
+
+                if (slo.Sli != SliKind.Time)
+                {
+                    errors.Add(new(OptionsPath.Key(path, "components"), "a group applies to a time SLI only"));
+                }
+
+                for (var m = 0; m < slo.Components.Count; m++)
+                {
+                    if (!subjects.Contains(slo.Components[m]) || slo.Components[m] == "system")
+                    {
+                        errors.Add(new(OptionsPath.Item(OptionsPath.Key(path, "components"), m), $"no component named '{slo.Components[m]}'"));
+                    }
+                }
+            }
+            else if (slo.Sli == SliKind.Time && (slo.Subject is null || !subjects.Contains(slo.Subject)))
             {
                 errors.Add(new(OptionsPath.Key(path, "subject"), slo.Subject is null
                     ? "is required for a time SLI: 'system' or a component name"

@@ -67,6 +67,35 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void GroupSlo_IsAsBadAsItsWorstMember()
+    {
+        var monitor = new AvailabilityMonitor(
+            [new SloDefinition("trading-path", "group:trading-path", 0.999, TimeSpan.FromDays(30)) { Members = ["gateway", "risk"] }],
+            new Dictionary<string, Criticality>(), _time);
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy, "gateway");
+        Assert.Equal(SafetyState.Unknown, GroupState());                       // risk not seen yet
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy, "risk");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed, "gateway");     // 10 min gateway down
+        _time.Advance(TimeSpan.FromMinutes(5));
+        State(monitor, SafetyState.Healthy, SafetyState.Critical, "risk");      // overlapping 5 min
+        _time.Advance(TimeSpan.FromMinutes(5));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy, "gateway");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        State(monitor, SafetyState.Critical, SafetyState.Healthy, "risk");
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        var split = monitor.Measure("group:trading-path", T0, _time.GetUtcNow());
+        Assert.Equal(TimeSpan.FromMinutes(15), split.Bad);    // either member down: minutes 10 to 25
+        Assert.Equal(TimeSpan.FromMinutes(20), split.Good);
+
+        SafetyState GroupState() => monitor.Measure("group:trading-path", _time.GetUtcNow(), _time.GetUtcNow().AddTicks(1)).Observed > TimeSpan.Zero
+            ? SafetyState.Healthy
+            : SafetyState.Unknown;
+    }
+
+    [Fact]
     public void NoEvidence_IsNotMet_AndBurnsNothing()
     {
         var slo = Monitor().ValidateAvailabilitySla().Slos.Single();

@@ -18,12 +18,15 @@ public sealed class PrometheusRulesTests : IDisposable
         var options = new BulwarkOptions();
         options.Components.Add(new ComponentOptions { Name = "order-gateway", Criticality = Criticality.Critical });
         options.Components.Add(new ComponentOptions { Name = "reports", Criticality = Criticality.Standard });
-        var rules = PrometheusRules.Generate(SloDefinition.Defaults(options));
+        var slos = SloDefinition.Defaults(options).Append(
+            new SloDefinition("trading-path", "group:trading-path", 0.9995, TimeSpan.FromDays(7)) { Members = ["order-gateway", "reports"] });
+        var rules = PrometheusRules.Generate(slos.ToArray());
         await File.WriteAllTextAsync(_dir.File("rules.yaml"), rules);
 
         var (exit, output) = await PromtoolAsync("check", "rules", _dir.File("rules.yaml"));
         Assert.True(exit == 0, output);
-        Assert.Contains("SUCCESS: 20 rules found", output); // two SLOs: 8 recording + 2 alerting rules each
+        Assert.Contains("SUCCESS: 30 rules found", output); // three SLOs: 8 recording + 2 alerting rules each
+        Assert.Contains("component=~\"order-gateway|reports\"", rules);
     }
 
     [Fact]

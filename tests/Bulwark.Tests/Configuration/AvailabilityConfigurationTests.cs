@@ -56,6 +56,8 @@ public sealed class AvailabilityConfigurationTests : IDisposable
     [InlineData("end: 2026-11-28T23:30:00Z", "end: 2026-11-28T21:00:00Z", "availability.maintenance[0].end", "must be after start")]
     [InlineData("start: 2026-11-28T22:00:00Z", "start: 2026-11-28T22:00:00", "availability.maintenance[0].start", "with its offset")]
     [InlineData("slos:", "slo:", "availability.slo", "unknown key")]
+    [InlineData("      subject: gateway\n", "      components: [gateway, strategy, ghost]\n", "availability.slos[0].components[2]", "no component named 'ghost'")]
+    [InlineData("      subject: gateway\n", "      subject: gateway\n      components: [gateway]\n", "availability.slos[0].components", "not both")]
     public void EachRule_NamesItsField(string find, string replacement, string path, string message)
     {
         var yaml = ConfigurationFiles.Valid + Section.Replace(find, replacement, StringComparison.Ordinal);
@@ -65,6 +67,15 @@ public sealed class AvailabilityConfigurationTests : IDisposable
         }
 
         _files.LoadSingleError(yaml, path, message);
+    }
+
+    [Fact]
+    public void GroupSlo_IsBound()
+    {
+        var options = _files.LoadValid(ConfigurationFiles.Valid + Section.Replace("      subject: gateway\n", "      components: [gateway, strategy]\n", StringComparison.Ordinal));
+        var group = Bulwark.Availability.SloDefinition.FromOptions(options)[0];
+        Assert.Equal(["gateway", "strategy"], group.Members);
+        Assert.Equal("group:gateway-uptime", group.Subject);
     }
 
     [Fact]
