@@ -252,6 +252,11 @@ public sealed class AvailabilityMonitor
 
                     counts.Add((safetyEvent.Time.UtcTicks, good, total));
                     break;
+                case var kind when (kind.StartsWith("failover.", StringComparison.Ordinal) || kind.StartsWith("recovery.", StringComparison.Ordinal))
+                                   && _openBySubject.TryGetValue(safetyEvent.Subject, out var linked):
+                    // Failovers and recoveries of a subject with an open incident belong to its timeline.
+                    linked.Add(new IncidentEntry(safetyEvent.Time, $"linked {kind}: {safetyEvent.Cause}", safetyEvent.Actor));
+                    break;
                 case AvailabilityEventKinds.FaultInjected:
                     _injectedFaults[safetyEvent.Subject] = safetyEvent.Time;
                     break;

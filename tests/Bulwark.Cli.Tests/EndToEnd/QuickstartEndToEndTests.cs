@@ -71,6 +71,22 @@ public sealed class QuickstartEndToEndTests : IDisposable
             // The person running `run` saw the transitions as they happened.
             Assert.Contains(run.Stdout.Split('\n'), line => line.Contains("quickstart-web", StringComparison.Ordinal) && line.Contains("-> Failed", StringComparison.Ordinal));
 
+            // The availability side, from the same log: the outage is bad time and one resolved incident.
+            var sla = await ChildProcess.RunDotnetAsync(Cli, _dir.Path, Deadline, "sla", "--config", config, "--json");
+            Assert.True(sla.ExitCode == 0, sla.Stderr);
+            using (var report = JsonDocument.Parse(sla.Stdout))
+            {
+                var web = report.RootElement.GetProperty("slos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "quickstart-web");
+                Assert.InRange(web.GetProperty("currentAvailability").GetDouble(), 0.01, 0.999);
+            }
+
+            var incidents = await ChildProcess.RunDotnetAsync(Cli, _dir.Path, Deadline, "incidents", "--config", config, "--json");
+            using (var list = JsonDocument.Parse(incidents.Stdout))
+            {
+                var incident = list.RootElement.GetProperty("incidents").EnumerateArray().Single(i => i.GetProperty("subject").GetString() == "quickstart-web");
+                Assert.Equal("bulwark", incident.GetProperty("resolvedBy").GetString());
+            }
+
             // SIGTERM stops `run` cleanly, and the stop is recorded.
             run.Terminate();
             Assert.Equal(0, await run.WaitForExitAsync(Deadline));

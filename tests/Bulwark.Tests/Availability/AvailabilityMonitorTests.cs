@@ -314,6 +314,20 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void FailoversAndRecoveriesOfTheSubject_AreLinkedToItsOpenIncident()
+    {
+        var monitor = Monitor();
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Failed);
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = "failover.completed", Subject = "web", Cause = "replica-b leads, token 7", Actor = "bulwark" });
+        monitor.Apply(new SafetyEvent { Sequence = ++_sequence, Time = _time.GetUtcNow(), Kind = "recovery.step", Subject = "other", Cause = "not this incident" });
+
+        var incident = Assert.Single(monitor.GetIncidents());
+        Assert.Contains(incident.Timeline, e => e.What == "linked failover.completed: replica-b leads, token 7");
+        Assert.DoesNotContain(incident.Timeline, e => e.What.Contains("not this incident", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Incident_AcknowledgedAndResolvedByAPerson()
     {
         var monitor = Monitor();
