@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Bulwark.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
 
@@ -10,21 +8,12 @@ public sealed class SafetySystemTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _dir = new();
 
-    private BulwarkOptions Options(int port)
-    {
-        var options = new BulwarkOptions { DataDirectory = _dir.Path, CheckIntervalSeconds = 0.05 };
-        var component = new ComponentOptions { Name = "gateway", Criticality = Criticality.Critical, FailureThreshold = 2, SuccessThreshold = 1 };
-        component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
-        options.Components.Add(component);
-        return options;
-    }
+    private BulwarkOptions Options(int port) => TestSystems.GatewayOverTcp(_dir.Path, port, failureThreshold: 2);
 
     [Fact]
     public async Task EventLog_SurvivesDisposingAndRecreatingTheSystemOnTheSameFile()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (listener, port) = TestSystems.Listen();
 
         await using (var first = SafetySystem.Create(Options(port)))
         {
@@ -60,11 +49,10 @@ public sealed class SafetySystemTests : IDisposable
     [Fact]
     public async Task Transitioned_SubscribedBeforeStart_SeesTheFirstTransition()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
+        var (listener, port) = TestSystems.Listen();
         try
         {
-            await using var system = SafetySystem.Create(Options(((IPEndPoint)listener.LocalEndpoint).Port));
+            await using var system = SafetySystem.Create(Options(port));
             var healthy = new TaskCompletionSource<SafetyEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.Transitioned += e =>
             {
@@ -87,9 +75,8 @@ public sealed class SafetySystemTests : IDisposable
     [Fact]
     public async Task Trading_ConfiguredGate_IsHaltedWhenACriticalComponentFails()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var options = Options(((IPEndPoint)listener.LocalEndpoint).Port);
+        var (listener, port) = TestSystems.Listen();
+        var options = Options(port);
         options.Trading = Bulwark.Tests.Trading.TradingFixture.DefaultOptions();
         await using var system = SafetySystem.Create(options);
         await system.StartAsync();

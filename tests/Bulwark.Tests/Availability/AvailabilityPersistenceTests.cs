@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Bulwark.Storage;
 using Bulwark.Tests.TestSupport;
@@ -12,21 +10,12 @@ public sealed class AvailabilityPersistenceTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _dir = new();
 
-    private BulwarkOptions Options(int port)
-    {
-        var options = new BulwarkOptions { DataDirectory = _dir.Path, CheckIntervalSeconds = 0.05 };
-        var component = new ComponentOptions { Name = "gateway", Criticality = Criticality.Critical, FailureThreshold = 1, SuccessThreshold = 1 };
-        component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
-        options.Components.Add(component);
-        return options;
-    }
+    private BulwarkOptions Options(int port) => TestSystems.GatewayOverTcp(_dir.Path, port, failureThreshold: 1);
 
     [Fact]
     public async Task Restart_KeepsIncidentsAndAvailability()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (listener, port) = TestSystems.Listen();
         string incidentId;
         TimeSpan badBefore;
         await using (var first = SafetySystem.Create(Options(port)))
