@@ -86,8 +86,10 @@ public sealed class SafetySystemTests : IDisposable
         var id = 1L;
         Bulwark.Trading.RiskDecision Buy() => gate.Check(new Bulwark.Trading.OrderRequest(id++, a, s, y, Bulwark.Trading.OrderSide.Buy, 1, 100));
 
-        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Healthy, Deadline, "system healthy");
-        Assert.True(Buy().IsAccepted);
+        // Held from the start until the first evidence (UntilTheSystemStateIsFirstKnown_TradingIsHeld): the hold
+        // lifts when the Healthy transition is recorded, a moment after the state itself reads Healthy.
+        await Eventually.WaitUntilAsync(() => Buy().IsAccepted, Deadline, "trading allowed once the system is known healthy");
+        Assert.Equal(SafetyState.Healthy, system.Manager.SystemState);
 
         listener.Stop();
         await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Failed, Deadline, "system failed");
