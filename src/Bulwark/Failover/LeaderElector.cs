@@ -1,0 +1,250 @@
+namespace Bulwark.Failover;
+
+/// <summary>Timing of a <see cref="LeaderElector"/>.</summary>
+public sealed class LeaderElectorOptions
+{
+    /// <summary>Lease length. Default 2 s.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a leader renews. Default 500 ms (a quarter of the lease).</summary>
+    public TimeSpan RenewInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often a follower tries to acquire. Default 250 ms.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Leadership ends this long before the lease would, by the elector's own monotonic clock, measured from the
+    /// moment the acquire or renew was sent (not answered). Covers clock drift and the time a message takes.
+    /// Default 500 ms.
+    /// </summary>
+    public TimeSpan SafetyMargin { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>A change of leadership: gained (with the term's token) or lost (with why).</summary>
+public sealed record LeadershipChange(bool IsLeader, FencingToken? Token, string Reason);
+
+/// <summary>
+/// Safe leadership for one replica of a failover group. It is leader only while its lease is valid by its own
+/// monotonic clock, less a safety margin, counted from when each acquire or renew was sent. It stops at that
+/// deadline even when its own loop is paused (a GC pause, SIGSTOP): <see cref="IsLeader"/> reads the clock, and
+/// <see cref="LeadershipToken"/> is cancelled by a timer. A coordinator that cannot be reached, or a renew
+/// refused, ends leadership at once (fail closed). Orders carry <see cref="Token"/> so that a downstream can
+/// refuse a deposed leader's late ones.
+/// </summary>
+public sealed class LeaderElector : IAsyncDisposable
+{
+    private readonly ILeaseCoordinator _coordinator;
+    private readonly string _group;
+    private readonly string _holder;
+    private readonly LeaderElectorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private Term? _term;
+    private CancellationTokenSource? _stopping;
+    private Task? _loop;
+
+    /// <summary>Creates the elector; <see cref="StartAsync"/> starts competing for the lease.</summary>
+    public LeaderElector(ILeaseCoordinator coordinator, string group, string holder, LeaderElectorOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        _coordinator = coordinator ?? throw new ArgumentNullException(nameof(coordinator));
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(holder);
+        _group = group;
+        _holder = holder;
+        _options = options ?? new LeaderElectorOptions();
+        if (_options.SafetyMargin >= _options.Ttl || _options.RenewInterval >= _options.Ttl - _options.SafetyMargin)
+        {
+            throw new ArgumentException("the renew interval must fit in the lease less its safety margin", nameof(options));
+        }
+
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Raised on every gain and loss of leadership.</summary>
+    public event Action<LeadershipChange>? Changed;
+
+    /// <summary>True only while the lease is valid by this replica's own clock, less the margin. Safe from any thread.</summary>
+    public bool IsLeader => Current() is not null;
+
+    /// <summary>The current term's fencing token, or null when not leader.</summary>
+    public FencingToken? Token => Current()?.Lease.Token;
+
+    /// <summary>Cancelled the moment leadership ends (loss, refusal, deadline, stop); already cancelled when not leader.</summary>
+    public CancellationToken LeadershipToken => Current()?.Cancellation.Token ?? new CancellationToken(canceled: true);
+
+    /// <summary>Starts competing for leadership in the background.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _stopping = new CancellationTokenSource();
+        var stopping = _stopping.Token;
+        _loop = Task.Run(() => LoopAsync(stopping), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops competing and, when leader, resigns: the lease is released so a successor need not wait for it to expire.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopping is { } stopping)
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await _loop!.ConfigureAwait(false);
+            stopping.Dispose();
+            _stopping = null;
+        }
+
+        var term = Lose("stopped");
+        if (term is not null)
+        {
+            try
+            {
+                await _coordinator.ReleaseAsync(term.Lease, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not released: it expires by itself; nobody acts on it, since this replica is no longer leader.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>One step: acquire when follower, renew when leader. Returns whether this replica leads afterwards.</summary>
+    internal async Task<bool> StepAsync(CancellationToken cancellationToken)
+    {
+        Term? term;
+        lock (_gate)
+        {
+            term = _term;
+        }
+
+        var sent = _time.GetTimestamp();
+        if (term is null)
+        {
+            Lease? lease;
+            try
+            {
+                lease = await _coordinator.TryAcquireAsync(_group, _holder, _options.Ttl, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            if (lease is null)
+            {
+                return false;
+            }
+
+            var gained = new Term(lease, Deadline(sent), new CancellationTokenSource(Remaining(Deadline(sent)), _time));
+            lock (_gate)
+            {
+                _term = gained;
+            }
+
+            Changed?.Invoke(new LeadershipChange(true, lease.Token, "lease acquired"));
+            return true;
+        }
+
+        if (_time.GetTimestamp() >= term.ValidUntil)
+        {
+            Lose("renew deadline passed");
+            return false;
+        }
+
+        bool renewed;
+        string reason;
+        try
+        {
+            renewed = await _coordinator.RenewAsync(term.Lease, cancellationToken).ConfigureAwait(false);
+            reason = "renew refused: the lease expired or another term began";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            renewed = false;
+            reason = "coordinator unreachable: " + ex.Message;
+        }
+
+        if (!renewed)
+        {
+            Lose(reason);
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_term, term) || _time.GetTimestamp() >= term.ValidUntil)
+            {
+                return false; // the deadline passed while the renew was on its way: leadership already ended
+            }
+
+            term.ValidUntil = Deadline(sent);
+            term.Cancellation.CancelAfter(Remaining(term.ValidUntil));
+        }
+
+        return true;
+    }
+
+    private async Task LoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var leading = await StepAsync(stopping).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(leading ? _options.RenewInterval : _options.RetryInterval, _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private Term? Current()
+    {
+        // The clock decides, not the loop: a paused replica is not leader once its deadline has passed.
+        lock (_gate)
+        {
+            return _term is { } term && _time.GetTimestamp() < term.ValidUntil ? term : null;
+        }
+    }
+
+    private Term? Lose(string reason)
+    {
+        Term? term;
+        lock (_gate)
+        {
+            term = _term;
+            _term = null;
+        }
+
+        if (term is null)
+        {
+            return null;
+        }
+
+        term.Cancellation.Cancel();
+        term.Cancellation.Dispose();
+        Changed?.Invoke(new LeadershipChange(false, term.Lease.Token, reason));
+        return term;
+    }
+
+    private long Deadline(long sentTimestamp) =>
+        sentTimestamp + (long)((_options.Ttl - _options.SafetyMargin).TotalSeconds * _time.TimestampFrequency);
+
+    private TimeSpan Remaining(long deadline)
+    {
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
+    private sealed class Term(Lease lease, long validUntil, CancellationTokenSource cancellation)
+    {
+        public Lease Lease { get; } = lease;
+
+        public long ValidUntil { get; set; } = validUntil;
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+    }
+}

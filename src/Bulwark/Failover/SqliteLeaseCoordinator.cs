@@ -1,0 +1,180 @@
+using Microsoft.Data.Sqlite;
+
+namespace Bulwark.Failover;
+
+/// <summary>
+/// Leases in one SQLite file shared by the processes of one machine: each change in a <c>BEGIN IMMEDIATE</c>
+/// transaction (one writer at a time across processes), an epoch column as the fencing token, never reset
+/// (a released or expired lease keeps its epoch; the next term takes epoch + 1). Expiry uses the machine's
+/// clock, which every process on it shares.
+/// </summary>
+internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
+{
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private SqliteLeaseCoordinator(SqliteConnection connection, TimeProvider time)
+    {
+        _connection = connection;
+        _time = time;
+    }
+
+    public static async Task<SqliteLeaseCoordinator> OpenAsync(string databasePath, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        var full = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 5,
+        }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                PRAGMA busy_timeout = 5000;
+                CREATE TABLE IF NOT EXISTS leases (
+                  group_name    TEXT PRIMARY KEY,
+                  holder        TEXT NOT NULL,
+                  epoch         INTEGER NOT NULL,
+                  expires_ms    INTEGER NOT NULL
+                );
+                """, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new SqliteLeaseCoordinator(connection, timeProvider ?? TimeProvider.System);
+    }
+
+    public async ValueTask<Lease?> TryAcquireAsync(string group, string holder, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(holder);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        return await InTransactionAsync(async () =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            long epoch = 0;
+            using (var read = _connection.CreateCommand())
+            {
+                read.CommandText = "SELECT holder, epoch, expires_ms FROM leases WHERE group_name = $group;";
+                read.Parameters.AddWithValue("$group", group);
+                var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (reader.GetInt64(2) > now)
+                        {
+                            return null; // someone's lease (ours included: a new term needs the old one released) is valid
+                        }
+
+                        epoch = reader.GetInt64(1);
+                    }
+                }
+            }
+
+            using var write = _connection.CreateCommand();
+            write.CommandText = """
+                INSERT INTO leases (group_name, holder, epoch, expires_ms) VALUES ($group, $holder, $epoch, $expires)
+                ON CONFLICT (group_name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_ms = excluded.expires_ms;
+                """;
+            write.Parameters.AddWithValue("$group", group);
+            write.Parameters.AddWithValue("$holder", holder);
+            write.Parameters.AddWithValue("$epoch", epoch + 1);
+            write.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new Lease(group, holder, new FencingToken(epoch + 1), ttl);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> RenewAsync(Lease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return await InTransactionAsync(async () =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            using var write = _connection.CreateCommand();
+
+            // Only this term, and only while still valid: an expired lease is not revived, even if nobody took it.
+            write.CommandText = """
+                UPDATE leases SET expires_ms = $expires
+                WHERE group_name = $group AND holder = $holder AND epoch = $epoch AND expires_ms > $now;
+                """;
+            write.Parameters.AddWithValue("$group", lease.Group);
+            write.Parameters.AddWithValue("$holder", lease.Holder);
+            write.Parameters.AddWithValue("$epoch", lease.Token.Value);
+            write.Parameters.AddWithValue("$now", now);
+            write.Parameters.AddWithValue("$expires", now + (long)lease.Ttl.TotalMilliseconds);
+            return await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask ReleaseAsync(Lease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await InTransactionAsync(async () =>
+        {
+            using var write = _connection.CreateCommand();
+            write.CommandText = "UPDATE leases SET expires_ms = 0 WHERE group_name = $group AND holder = $holder AND epoch = $epoch;";
+            write.Parameters.AddWithValue("$group", lease.Group);
+            write.Parameters.AddWithValue("$holder", lease.Holder);
+            write.Parameters.AddWithValue("$epoch", lease.Token.Value);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(_connection, "BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await work().ConfigureAwait(false);
+                await ExecuteAsync(_connection, "COMMIT;", cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+            catch
+            {
+                await ExecuteAsync(_connection, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
