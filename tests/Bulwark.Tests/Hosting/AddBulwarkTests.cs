@@ -31,6 +31,38 @@ public sealed class AddBulwarkTests : IDisposable
     }
 
     [Fact]
+    public async Task AddBulwark_FromASectionOfTheHostsConfiguration_RunsTheSystem()
+    {
+        var (listener, port) = TestSystems.Listen();
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["bulwark:dataDirectory"] = _dir.Path,
+                ["bulwark:checkIntervalSeconds"] = "0.05",
+                ["bulwark:components:0:name"] = "gateway",
+                ["bulwark:components:0:criticality"] = "critical",
+                ["bulwark:components:0:successThreshold"] = "1",
+                ["bulwark:components:0:checks:0:type"] = "tcp",
+                ["bulwark:components:0:checks:0:host"] = "127.0.0.1",
+                ["bulwark:components:0:checks:0:port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            builder.Services.AddBulwark(builder.Configuration.GetSection("bulwark"));
+            using var host = builder.Build();
+            await host.StartAsync();
+            var system = host.Services.GetRequiredService<SafetySystem>();
+            await Eventually.WaitUntilAsync(() => system.Manager.GetState("gateway") == SafetyState.Healthy, TimeSpan.FromSeconds(30), "gateway healthy");
+            await host.StopAsync();
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task AddBulwark_InvalidConfiguration_FailsTheHostStartWithEveryError()
     {
         var builder = Host.CreateApplicationBuilder();
