@@ -171,15 +171,28 @@ public sealed class LeaderElector : IAsyncDisposable
             return false;
         }
 
+        var expired = false;
         lock (_gate)
         {
-            if (!ReferenceEquals(_term, term) || _time.GetTimestamp() >= term.ValidUntil)
+            if (!ReferenceEquals(_term, term))
             {
-                return false; // the deadline passed while the renew was on its way: leadership already ended
+                return false;
             }
 
-            term.ValidUntil = Deadline(sent);
-            term.Cancellation.CancelAfter(Remaining(term.ValidUntil));
+            // The deadline passed (or its timer fired) while the renew was on its way: that term is over, even though
+            // the lease was extended. End it properly, so the next step starts a new term with a new token.
+            expired = _time.GetTimestamp() >= term.ValidUntil || term.Cancellation.IsCancellationRequested;
+            if (!expired)
+            {
+                term.ValidUntil = Deadline(sent);
+                term.Cancellation.CancelAfter(Remaining(term.ValidUntil));
+            }
+        }
+
+        if (expired)
+        {
+            Lose("renew deadline passed while renewing");
+            return false;
         }
 
         return true;

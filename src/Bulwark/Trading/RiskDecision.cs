@@ -104,6 +104,9 @@ public enum RiskRejectReason
 
     /// <summary>The working-order table is full: the gate cannot track another order, so it refuses it.</summary>
     OrderCapacityExhausted = 32,
+
+    /// <summary>The gate requires leadership of its failover group and this replica does not hold it (or cannot tell).</summary>
+    NotLeader = 33,
 }
 
 /// <summary>
@@ -112,11 +115,12 @@ public enum RiskRejectReason
 /// </summary>
 public readonly struct RiskDecision
 {
-    private RiskDecision(RiskRejectReason reason, double limit, double value)
+    private RiskDecision(RiskRejectReason reason, double limit, double value, long fencingToken = 0)
     {
         Reason = reason;
         Limit = limit;
         Value = value;
+        FencingToken = fencingToken;
     }
 
     /// <summary><see cref="RiskRejectReason.None"/> when accepted.</summary>
@@ -128,11 +132,20 @@ public readonly struct RiskDecision
     /// <summary>The value that was compared with <see cref="Limit"/> (for <see cref="RiskRejectReason.LimitNotConfigured"/>: the <see cref="RiskLimitKind"/> number).</summary>
     public double Value { get; }
 
+    /// <summary>
+    /// For an accepted order of a gate that requires leadership: the term's fencing token, to stamp on the
+    /// order so the venue or gateway can refuse a deposed leader's late orders. 0 when leadership is not required.
+    /// </summary>
+    public long FencingToken { get; }
+
     /// <summary>True when the order may be sent.</summary>
     public bool IsAccepted => Reason == RiskRejectReason.None;
 
     /// <summary>The accepted decision.</summary>
     public static RiskDecision Accepted => default;
+
+    /// <summary>Accepted under a leadership term: the order carries its token.</summary>
+    internal static RiskDecision AcceptedUnder(long fencingToken) => new(RiskRejectReason.None, 0, 0, fencingToken);
 
     /// <summary>A rejection with the limit and value that tripped.</summary>
     public static RiskDecision Rejected(RiskRejectReason reason, double limit = double.NaN, double value = double.NaN) =>

@@ -34,6 +34,8 @@ public sealed partial class RiskGate
     private readonly long _epoch;
     private readonly double _millisecondsPerTick;
     private readonly ConcurrentQueue<SafetyEvent> _events = new();
+    // -1: leadership not required (a gate on its own); 0: required and not held (reject); > 0: the term's token.
+    private long _leadership = -1;
     private PaddedLong _firmMessages;
     private PaddedLong _firmCancels;
     private LimitTable _limits;
@@ -130,6 +132,13 @@ public sealed partial class RiskGate
         if ((control & ~ReducingBit) != 0)
         {
             return RejectControl(control);
+        }
+
+        // Volatile.Read: acquire, pairs with the Volatile.Write in SetLeadership. One term's token for the whole check.
+        var term = Volatile.Read(ref _leadership);
+        if (term == 0)
+        {
+            return Reject(RiskRejectReason.NotLeader, double.NaN, double.NaN);
         }
 
         var quantity = order.Quantity;
@@ -297,13 +306,13 @@ public sealed partial class RiskGate
         }
 
         return Reserve(in order, a, y, quantity, unitNotional, notional, buy, positionLimit, (control & ReducingBit) != 0,
-            grossLimit, netLimit, workingCountLimit, workingNotionalLimit);
+            grossLimit, netLimit, workingCountLimit, workingNotionalLimit, term);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private RiskDecision Reserve(
         in OrderRequest order, int a, int y, long quantity, double unitNotional, double notional, bool buy,
-        long positionLimit, bool reducing, double grossLimit, double netLimit, long workingCountLimit, double workingNotionalLimit)
+        long positionLimit, bool reducing, double grossLimit, double netLimit, long workingCountLimit, double workingNotionalLimit, long term)
     {
         ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
         ref var worst = ref buy ? ref pair.WorstLong : ref pair.WorstShort;
@@ -356,7 +365,7 @@ public sealed partial class RiskGate
 
         // Volatile.Write: release; a report that reads Working also sees every field written above.
         Volatile.Write(ref tracked.State, WorkingOrderTable.Working);
-        return RiskDecision.Accepted;
+        return term > 0 ? RiskDecision.AcceptedUnder(term) : RiskDecision.Accepted;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -473,6 +482,23 @@ public sealed partial class RiskGate
 
         price = 0;
         return Reject(RiskRejectReason.ReferencePriceMissing, double.NaN, y);
+    }
+
+    /// <summary>
+    /// Leadership of the failover group this gate trades for. Null: not leader, so every new order is rejected
+    /// with <see cref="RiskRejectReason.NotLeader"/> (cancels still pass); a token: leader in that term, and every
+    /// accepted decision carries it. Once called, the gate requires leadership for the rest of its life. Binding a
+    /// <c>LeaderElector</c> does this for every gain and loss (<c>elector.BindTo(gate)</c>).
+    /// </summary>
+    public void SetLeadership(Bulwark.Failover.FencingToken? token)
+    {
+        if (token is { Value: <= 0 })
+        {
+            throw new ArgumentOutOfRangeException(nameof(token), "a fencing token is positive");
+        }
+
+        // Volatile.Write: release; pairs with the Volatile.Read in Check.
+        Volatile.Write(ref _leadership, token?.Value ?? 0);
     }
 
     /// <summary>
