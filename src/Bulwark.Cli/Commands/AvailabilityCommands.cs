@@ -58,7 +58,7 @@ internal static class AvailabilityCommands
     public static Command Slo(TextWriter stdout, TextWriter stderr)
     {
         var config = CommonOptions.Config();
-        var rules = new Command("rules", "Print Prometheus recording and alerting rules for the same SLOs and burn-rate alerts.");
+        var rules = new Command("rules", "Print Prometheus recording and alerting rules for the configured SLOs (the defaults when none is configured) and their burn-rate alerts.");
         rules.Options.Add(config);
         rules.SetAction(parse =>
         {
@@ -70,7 +70,7 @@ internal static class AvailabilityCommands
                 return ExitCodes.Usage;
             }
 
-            stdout.Write(PrometheusRules.Generate(SloDefinition.Defaults(options)));
+            stdout.Write(PrometheusRules.Generate(SloDefinition.FromOptions(options)));
             return ExitCodes.Ok;
         });
         var command = new Command("slo", "Service level objectives.");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Bulwark.Storage;
 
@@ -128,6 +129,74 @@ public sealed class AvailabilityCommandsTests : IDisposable
         var (exit, _, stderr) = await CliRunner.RunAsync("incidents", "ack", "INC-4", "--note", "n", "--data-dir", _dir.Path);
         Assert.Equal(2, exit);
         Assert.Contains("--by", stderr);
+    }
+
+    [Fact]
+    public async Task SloRules_FollowTheConfiguredSlos_AndPassPromtool()
+    {
+        var config = _dir.File("bulwark.yaml");
+        await File.WriteAllTextAsync(config, SampleConfigurations.Valid + """
+            availability:
+              slos:
+                - name: gateway-uptime
+                  subject: gateway
+                  objective: 0.9995
+                  windowDays: 7
+                - name: trading-path
+                  components: [gateway, strategy]
+                - name: order-acks
+                  sli: events
+
+            """);
+
+        var (exit, rules, stderr) = await CliRunner.RunAsync("slo", "rules", "--config", config);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("slo: 'gateway-uptime'", rules);
+        Assert.Contains("bulwark_component_state{component=\"gateway\"}", rules);
+        // Page 1 h of a 7-day SLO: 2 % of the budget in 1 h is a burn of 0.02 x 168 = 3.36; x (1 - 0.9995) = 0.00168.
+        Assert.Contains("bulwark_slo:sli_error:ratio_rate1h{slo=\"gateway-uptime\"} > 0.00168", rules);
+        Assert.Contains("component=~\"gateway|strategy\"", rules);
+        Assert.Contains("# SLO order-acks: an events SLI", rules);
+        Assert.DoesNotContain("bulwark-slo-system", rules); // configured SLOs replace the defaults
+        var (promtoolExit, output) = await PromtoolCheckAsync(rules);
+        Assert.True(promtoolExit == 0, output);
+        Assert.Contains("SUCCESS: 20 rules found", output); // two time SLOs: 8 recording + 2 alerting rules each
+    }
+
+    [Fact]
+    public async Task SloRules_WithoutConfiguredSlos_AreTheDefaults()
+    {
+        var config = _dir.File("bulwark.yaml");
+        await File.WriteAllTextAsync(config, SampleConfigurations.Valid);
+
+        var (exit, rules, stderr) = await CliRunner.RunAsync("slo", "rules", "--config", config);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("name: bulwark-slo-system", rules);
+        Assert.Contains("name: bulwark-slo-gateway", rules);      // critical
+        Assert.DoesNotContain("name: bulwark-slo-strategy", rules); // standard: no default SLO
+        Assert.Contains("bulwark_slo:sli_error:ratio_rate1h{slo=\"system\"} > 0.0144", rules);
+        var (promtoolExit, output) = await PromtoolCheckAsync(rules);
+        Assert.True(promtoolExit == 0, output);
+    }
+
+    private async Task<(int ExitCode, string Output)> PromtoolCheckAsync(string rules)
+    {
+        const string promtool = "/usr/bin/promtool";
+        Assert.True(File.Exists(promtool), $"{promtool} is missing: install the Debian package 'prometheus' (scripts/test.sh does)");
+        var path = _dir.File("rules.yaml");
+        await File.WriteAllTextAsync(path, rules);
+        var info = new ProcessStartInfo(promtool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("check");
+        info.ArgumentList.Add("rules");
+        info.ArgumentList.Add(path);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     public void Dispose() => _dir.Dispose();
