@@ -174,6 +174,18 @@ public sealed class AvailabilityMonitor
             {
                 counts.RemoveAll(c => c.Ticks < horizon.UtcTicks);
             }
+
+            // Incidents resolved before any window can reach are history, not state: the log keeps them.
+            _incidents.RemoveAll(i =>
+            {
+                var old = i.ResolvedAt is { } resolved && resolved < horizon;
+                if (old)
+                {
+                    _byId.Remove(i.Id);
+                }
+
+                return old;
+            });
         }
     }
 
@@ -291,11 +303,20 @@ public sealed class AvailabilityMonitor
         lock (_gate)
         {
             var statuses = _slos.Select(slo => Status(slo, now)).ToArray();
+            var tightest = statuses.MinBy(s => s.ErrorBudgetRemainingRatio);
             return new AvailabilityReport
             {
                 At = now,
                 SlaMet = statuses.All(s => s.SlaMet),
                 CurrentAvailability = statuses.Any(s => s.CurrentAvailability is null) ? null : statuses.Min(s => s.CurrentAvailability),
+                TightestSlo = tightest?.Name,
+                Target = tightest?.Target,
+                Window = tightest?.Window,
+                ErrorBudgetRemainingRatio = tightest?.ErrorBudgetRemainingRatio,
+                BurnRates = statuses.SelectMany(s => s.BurnRates)
+                    .GroupBy(r => r.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Max(r => r.Value), StringComparer.Ordinal),
+                ActiveAlerts = statuses.SelectMany(s => s.ActiveAlerts.Select(a => $"{s.Name}/{a}")).ToArray(),
                 Slos = statuses,
             };
         }

@@ -140,6 +140,24 @@ public sealed record AvailabilityReport
     /// <summary>The lowest availability among the SLOs (null when one has no data).</summary>
     public double? CurrentAvailability { get; init; }
 
+    /// <summary>The SLO with the least error budget left (as a fraction of its budget): the one closest to breaching.</summary>
+    public string? TightestSlo { get; init; }
+
+    /// <summary>The objective of <see cref="TightestSlo"/>.</summary>
+    public double? Target { get; init; }
+
+    /// <summary>The window of <see cref="TightestSlo"/>.</summary>
+    public TimeSpan? Window { get; init; }
+
+    /// <summary>The budget left of <see cref="TightestSlo"/>, as a fraction of its budget: the lowest among the SLOs.</summary>
+    public double? ErrorBudgetRemainingRatio { get; init; }
+
+    /// <summary>The highest burn rate among the SLOs over each alert window.</summary>
+    public IReadOnlyDictionary<string, double> BurnRates { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Every alert firing now, as <c>slo/policy</c> (for example <c>gateway/page-1h-5m</c>).</summary>
+    public IReadOnlyList<string> ActiveAlerts { get; init; } = [];
+
     /// <summary>Each SLO.</summary>
     public required IReadOnlyList<SloStatus> Slos { get; init; }
 }

@@ -65,11 +65,16 @@ internal sealed class StateTimeline
         }
     }
 
-    /// <summary>Good and bad ticks from the first point up to <paramref name="ticks"/>.</summary>
+    /// <summary>
+    /// Good and bad ticks accumulated up to <paramref name="ticks"/>, on the same running scale as <c>_before</c>.
+    /// Only differences mean anything: pruning drops leading points without rescaling the rest.
+    /// </summary>
     private (long Good, long Bad) SumsAt(long ticks)
     {
         var index = IndexAt(ticks);
-        return index < 0 ? default : Accumulate(_before[index], _points[index], ticks);
+        return index >= 0 ? Accumulate(_before[index], _points[index], ticks)
+            : _points.Count > 0 ? _before[0] // before the first point nothing accumulates
+            : default;
     }
 
     /// <summary>The point in force at <paramref name="ticks"/>, or -1 before the first.</summary>
@@ -93,15 +98,18 @@ internal sealed class StateTimeline
         return found;
     }
 
-    /// <summary>Drops points that ended before <paramref name="before"/>, keeping the one in force then.</summary>
+    /// <summary>
+    /// Drops points that ended before <paramref name="before"/>, keeping the one in force then. A binary search and
+    /// one block move: the running sums of the points kept stay valid (windows use differences), so nothing is
+    /// recomputed, however long the timeline.
+    /// </summary>
     public void Prune(DateTimeOffset before)
     {
-        var ticks = before.UtcTicks;
-        var keepFrom = _points.FindLastIndex(p => p.Start <= ticks);
+        var keepFrom = IndexAt(before.UtcTicks);
         if (keepFrom > 0)
         {
             _points.RemoveRange(0, keepFrom);
-            RebuildSums();
+            _before.RemoveRange(0, keepFrom);
         }
     }
 

@@ -67,6 +67,63 @@ public sealed class AvailabilityMonitorTests
     }
 
     [Fact]
+    public void ValidateAvailabilitySla_Overall_IsTheTightestSlo_WithTheHighestBurnRatesAndEveryAlert()
+    {
+        var monitor = new AvailabilityMonitor(
+            [new SloDefinition("web", "web", 0.999, TimeSpan.FromDays(30)), new SloDefinition("api", "api", 0.99, TimeSpan.FromDays(7))],
+            new Dictionary<string, Criticality> { ["web"] = Criticality.Critical, ["api"] = Criticality.Standard },
+            _time);
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy, "web");
+        State(monitor, SafetyState.Unknown, SafetyState.Healthy, "api");
+        _time.Advance(TimeSpan.FromDays(2) - TimeSpan.FromHours(1));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed, "api");   // api: 10 min bad, an hour ago
+        _time.Advance(TimeSpan.FromMinutes(10));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy, "api");
+        _time.Advance(TimeSpan.FromMinutes(20));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed, "web");   // web: bad for the last 30 min
+        _time.Advance(TimeSpan.FromMinutes(30));
+        ApplyAlerts(monitor);
+
+        var report = monitor.ValidateAvailabilitySla();
+
+        // web: 1,800 s of its 2,592 s budget spent (30.6 % left); api: 600 s of 6,048 s (90.1 % left).
+        Assert.Equal("web", report.TightestSlo);
+        Assert.Equal(0.999, report.Target);
+        Assert.Equal(TimeSpan.FromDays(30), report.Window);
+        Assert.Equal((2592 - 1800) / 2592.0, report.ErrorBudgetRemainingRatio!.Value, 9);
+        // Over 1 h: web (30/60) / 0.001 = 500, api (10/60) / 0.01 = 16.7; over 30 m only web burns (1,000).
+        Assert.Equal(500, report.BurnRates["1h"], 6);
+        Assert.Equal(1000, report.BurnRates["30m"], 6);
+        Assert.Contains("web/page-1h-5m", report.ActiveAlerts);
+        Assert.DoesNotContain("api/page-1h-5m", report.ActiveAlerts); // its 5 m window is clean
+        Assert.Equal(report.Slos.SelectMany(s => s.ActiveAlerts.Select(a => $"{s.Name}/{a}")), report.ActiveAlerts);
+        Assert.False(report.SlaMet);
+    }
+
+    [Fact]
+    public async Task ResolvedIncidents_OlderThanTheLongestWindow_AreDropped_OpenOnesAreKept()
+    {
+        var monitor = Monitor(window: TimeSpan.FromDays(30));
+        Lifecycle(monitor, EventKinds.Started);
+        State(monitor, SafetyState.Unknown, SafetyState.Failed);
+        _time.Advance(TimeSpan.FromMinutes(10));
+        State(monitor, SafetyState.Failed, SafetyState.Healthy);
+        _time.Advance(TimeSpan.FromDays(10));
+        State(monitor, SafetyState.Healthy, SafetyState.Failed, "system");    // still open at the end
+        _time.Advance(TimeSpan.FromDays(25));
+        State(monitor, SafetyState.Healthy, SafetyState.Critical);
+        var store = new TestSupport.InMemoryEventStore();
+
+        Assert.Equal(3, monitor.GetIncidents().Count);
+        await monitor.CatchUpAsync(store, CancellationToken.None); // prunes to the last 30 days
+
+        var kept = monitor.GetIncidents();
+        Assert.Equal(["web", "system"], kept.Select(i => i.Subject)); // the first web incident (35 days ago) is gone
+        Assert.All(kept, i => Assert.True(i.IsOpen));
+    }
+
+    [Fact]
     public void GroupSlo_IsAsBadAsItsWorstMember()
     {
         var monitor = new AvailabilityMonitor(

@@ -105,4 +105,50 @@ public sealed class StateTimelineTests
             Assert.Equal(slow, fast);
         }, iter: 2_000);
     }
+
+    [Fact]
+    public void Measure_AfterPruning_AgreesWithIntervalByInterval()
+    {
+        // Prune keeps the running sums as they were (no rescaling): windows over what is kept, and points added
+        // afterwards (in order or not), must still measure exactly as the interval path does.
+        var far = new[] { new MaintenanceWindow(Min(-1_000_000), Min(-999_999)) };
+        var point = Gen.Select(Gen.Int[0, 10_000], Gen.Enum<SafetyState>());
+        Gen.Select(point.Array[1, 40], Gen.Int[0, 10_000], point.Array[0, 20], Gen.Int[-100, 10_100], Gen.Int[0, 10_200])
+            .Sample((before, pruneAt, after, from, length) =>
+            {
+                var timeline = new StateTimeline();
+                foreach (var (minute, state) in before)
+                {
+                    timeline.Add(Min(minute), state);
+                }
+
+                var count = timeline.Count;
+                timeline.Prune(Min(pruneAt));
+                Assert.True(timeline.Count <= count);
+                foreach (var (minute, state) in after)
+                {
+                    timeline.Add(Min(minute), state);
+                }
+
+                Assert.Equal(timeline.Measure(Min(from), Min(from + length), far), timeline.Measure(Min(from), Min(from + length)));
+            }, iter: 2_000);
+    }
+
+    [Fact]
+    public void Prune_DropsEveryPointEndedBeforeTheHorizon_AndKeepsTheWindowAfterItExact()
+    {
+        var timeline = new StateTimeline();
+        for (var minute = 0; minute < 100; minute++)
+        {
+            timeline.Add(Min(minute), minute % 2 == 0 ? SafetyState.Healthy : SafetyState.Failed);
+        }
+
+        var expected = timeline.Measure(Min(60), Min(100));
+        timeline.Prune(Min(60));
+
+        Assert.Equal(40, timeline.Count);                     // minutes 60 to 99
+        Assert.Equal(expected, timeline.Measure(Min(60), Min(100)));
+        Assert.Equal(TimeSpan.FromMinutes(20), expected.Good);
+        Assert.Equal(TimeSpan.FromMinutes(10), timeline.Measure(Min(50), Min(70)).Unknown); // before what is kept: unknown
+    }
 }
