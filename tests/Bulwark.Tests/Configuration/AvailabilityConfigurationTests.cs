@@ -58,6 +58,7 @@ public sealed class AvailabilityConfigurationTests : IDisposable
     [InlineData("slos:", "slo:", "availability.slo", "unknown key")]
     [InlineData("      subject: gateway\n", "      components: [gateway, strategy, ghost]\n", "availability.slos[0].components[2]", "no component named 'ghost'")]
     [InlineData("      subject: gateway\n", "      subject: gateway\n      components: [gateway]\n", "availability.slos[0].components", "not both")]
+    [InlineData("      sli: events\n", "      sli: events\n      components: [gateway]\n", "availability.slos[1].components", "a group applies to a time SLI only")]
     public void EachRule_NamesItsField(string find, string replacement, string path, string message)
     {
         var yaml = ConfigurationFiles.Valid + Section.Replace(find, replacement, StringComparison.Ordinal);
