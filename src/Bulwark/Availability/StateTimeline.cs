@@ -24,9 +24,13 @@ internal sealed class StateTimeline
     private readonly List<(long Start, SafetyState State)> _points = [];
     private readonly List<(long Good, long Bad)> _before = [];
 
-    public int Count => _points.Count;
+    // Points before _head are pruned. They leave the lists in one block once they are as many as the live ones,
+    // so pruning costs amortised O(1) per point rather than a block move on every refresh.
+    private int _head;
 
-    public SafetyState Current => _points.Count == 0 ? SafetyState.Unknown : _points[^1].State;
+    public int Count => _points.Count - _head;
+
+    public SafetyState Current => Count == 0 ? SafetyState.Unknown : _points[^1].State;
 
     public static bool IsGood(SafetyState state) => state is SafetyState.Healthy or SafetyState.Degraded or SafetyState.Recovering;
 
@@ -38,13 +42,14 @@ internal sealed class StateTimeline
         // No de-duplication of repeated states: a point that repeats the state before it still matters when
         // an earlier point is inserted later (an unclean stop found on restart).
         var ticks = at.UtcTicks;
-        if (_points.Count == 0 || _points[^1].Start <= ticks)
+        if (Count == 0 || _points[^1].Start <= ticks)
         {
-            _before.Add(_points.Count == 0 ? default : Accumulate(_before[^1], _points[^1], ticks));
+            _before.Add(Count == 0 ? default : Accumulate(_before[^1], _points[^1], ticks));
             _points.Add((ticks, state));
             return;
         }
 
+        Compact();
         var index = _points.FindLastIndex(p => p.Start <= ticks) + 1;
         _points.Insert(index, (ticks, state));
         RebuildSums();
@@ -73,14 +78,14 @@ internal sealed class StateTimeline
     {
         var index = IndexAt(ticks);
         return index >= 0 ? Accumulate(_before[index], _points[index], ticks)
-            : _points.Count > 0 ? _before[0] // before the first point nothing accumulates
+            : Count > 0 ? _before[_head] // before the first point nothing accumulates
             : default;
     }
 
     /// <summary>The point in force at <paramref name="ticks"/>, or -1 before the first.</summary>
     private int IndexAt(long ticks)
     {
-        int lo = 0, hi = _points.Count - 1, found = -1;
+        int lo = _head, hi = _points.Count - 1, found = -1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
@@ -99,17 +104,29 @@ internal sealed class StateTimeline
     }
 
     /// <summary>
-    /// Drops points that ended before <paramref name="before"/>, keeping the one in force then. A binary search and
-    /// one block move: the running sums of the points kept stay valid (windows use differences), so nothing is
-    /// recomputed, however long the timeline.
+    /// Drops points that ended before <paramref name="before"/>, keeping the one in force then. A binary search; the
+    /// running sums of the points kept stay valid (windows use differences), so nothing is recomputed.
     /// </summary>
     public void Prune(DateTimeOffset before)
     {
         var keepFrom = IndexAt(before.UtcTicks);
-        if (keepFrom > 0)
+        if (keepFrom > _head)
         {
-            _points.RemoveRange(0, keepFrom);
-            _before.RemoveRange(0, keepFrom);
+            _head = keepFrom;
+            if (_head >= _points.Count - _head)
+            {
+                Compact();
+            }
+        }
+    }
+
+    private void Compact()
+    {
+        if (_head > 0)
+        {
+            _points.RemoveRange(0, _head);
+            _before.RemoveRange(0, _head);
+            _head = 0;
         }
     }
 
@@ -136,7 +153,7 @@ internal sealed class StateTimeline
 
         var cursor = start;
         var state = first >= 0 ? _points[first].State : SafetyState.Unknown;
-        for (var i = first + 1; cursor < end; i++)
+        for (var i = first >= 0 ? first + 1 : _head; cursor < end; i++)
         {
             var next = i < _points.Count ? Math.Min(_points[i].Start, end) : end;
             if (next > cursor)

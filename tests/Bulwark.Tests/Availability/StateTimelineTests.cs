@@ -113,8 +113,8 @@ public sealed class StateTimelineTests
         // afterwards (in order or not), must still measure exactly as the interval path does.
         var far = new[] { new MaintenanceWindow(Min(-1_000_000), Min(-999_999)) };
         var point = Gen.Select(Gen.Int[0, 10_000], Gen.Enum<SafetyState>());
-        Gen.Select(point.Array[1, 40], Gen.Int[0, 10_000], point.Array[0, 20], Gen.Int[-100, 10_100], Gen.Int[0, 10_200])
-            .Sample((before, pruneAt, after, from, length) =>
+        Gen.Select(point.Array[1, 40], Gen.Int[0, 10_000], point.Array[0, 20], Gen.Int[0, 10_000], Gen.Int[-100, 10_100], Gen.Int[0, 10_200])
+            .Sample((before, pruneAt, after, pruneAgainAt, from, length) =>
             {
                 var timeline = new StateTimeline();
                 foreach (var (minute, state) in before)
@@ -129,6 +129,8 @@ public sealed class StateTimelineTests
                 {
                     timeline.Add(Min(minute), state);
                 }
+
+                timeline.Prune(Min(pruneAgainAt));
 
                 Assert.Equal(timeline.Measure(Min(from), Min(from + length), far), timeline.Measure(Min(from), Min(from + length)));
             }, iter: 2_000);
