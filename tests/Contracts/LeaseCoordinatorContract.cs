@@ -60,7 +60,7 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         var lease = await a.TryAcquireAsync("g", "a", Ttl);
         Assert.NotNull(lease);
         Assert.True(lease.Token.Value > 0);
-        await AdvanceAsync(UsesFakeTime ? Ttl - TimeSpan.FromMilliseconds(1) : Ttl / 2);
+        await AdvanceAsync(UsesFakeTime ? Ttl - TimeSpan.FromMilliseconds(1) : Ttl / 4);
         Assert.Null(await b.TryAcquireAsync("g", "b", Ttl));
         Assert.Null(await a.TryAcquireAsync("g", "a", Ttl)); // a new term needs the old one ended, even for its holder
         Assert.NotNull(await b.TryAcquireAsync("other-group", "b", Ttl)); // groups are independent
