@@ -104,6 +104,9 @@ public enum RiskRejectReason
 
     /// <summary>The working-order table is full: the gate cannot track another order, so it refuses it.</summary>
     OrderCapacityExhausted = 32,
+
+    /// <summary>This replica does not hold its failover group's leadership, or cannot tell (fail closed).</summary>
+    NotLeader = 33,
 }
 
 /// <summary>
