@@ -38,13 +38,6 @@ internal static class PostgreSqlSchema
         DROP TRIGGER IF EXISTS bulwark_events_no_truncate ON bulwark_events;
         CREATE TRIGGER bulwark_events_no_truncate BEFORE TRUNCATE ON bulwark_events
           FOR EACH STATEMENT EXECUTE FUNCTION bulwark_events_append_only();
-        CREATE TABLE IF NOT EXISTS bulwark_kill_switch (
-          id          int PRIMARY KEY CHECK (id = 1),
-          engaged     boolean NOT NULL,
-          version     bigint NOT NULL,
-          actor       text,
-          reason      text
-        );
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
