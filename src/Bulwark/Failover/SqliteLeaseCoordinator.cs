@@ -8,7 +8,7 @@ namespace Bulwark.Failover;
 /// (a released or expired lease keeps its epoch; the next term takes epoch + 1). Expiry uses the machine's
 /// clock, which every process on it shares.
 /// </summary>
-internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
+public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -20,6 +20,7 @@ internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         _time = time;
     }
 
+    /// <summary>Opens (creating when missing) the lease file at <paramref name="databasePath"/>; expiry by <paramref name="timeProvider"/>'s wall clock.</summary>
     public static async Task<SqliteLeaseCoordinator> OpenAsync(string databasePath, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         var full = Path.GetFullPath(databasePath);
@@ -55,6 +56,7 @@ internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         return new SqliteLeaseCoordinator(connection, timeProvider ?? TimeProvider.System);
     }
 
+    /// <inheritdoc />
     public async ValueTask<Lease?> TryAcquireAsync(string group, string holder, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(group);
@@ -97,6 +99,7 @@ internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<bool> RenewAsync(Lease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -119,6 +122,7 @@ internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask ReleaseAsync(Lease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -134,6 +138,7 @@ internal sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);

@@ -2,17 +2,29 @@ using Bulwark.Failover;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Bulwark.Tests.Failover;
+namespace Bulwark.Tests.Contracts;
 
 /// <summary>
-/// What every <see cref="ILeaseCoordinator"/> must do, run against each implementation (SQLite here; etcd and
-/// PostgreSQL subclass it as they arrive). Time is a <see cref="FakeTimeProvider"/> the implementation is given.
+/// What every <see cref="ILeaseCoordinator"/> must do, run against each implementation (SQLite, PostgreSQL, etcd).
+/// An embedded backend is given a <see cref="FakeTimeProvider"/> (<see cref="UsesFakeTime"/>); a server backend keeps
+/// time by the server's clock, so there the test waits in real time, with a short lease.
 /// </summary>
 public abstract class LeaseCoordinatorContract : IAsyncLifetime
 {
-    protected static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
-
+    /// <summary>The clock handed to an embedded backend (ignored by a server backend).</summary>
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Lease length used by every test.</summary>
+    protected virtual TimeSpan Ttl => TimeSpan.FromSeconds(2);
+
+    /// <summary>True when the backend reads <see cref="Time"/>; false when it keeps time by a server's clock.</summary>
+    protected abstract bool UsesFakeTime { get; }
+
+    /// <summary>How late after its TTL a backend may still hold an unrenewed lease (etcd checks expiry periodically).</summary>
+    protected virtual TimeSpan ExpiryLateness => TimeSpan.Zero;
+
+    /// <summary>Samples of the random-history property (each takes real time on a server backend).</summary>
+    protected virtual int PropertyIterations => 100;
 
     /// <summary>A coordinator on the shared backing store of this test (a second call: another replica on the same store).</summary>
     protected abstract Task<ILeaseCoordinator> ConnectAsync();
@@ -20,6 +32,25 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Now, by the clock the backend uses (the fake one, or this machine's, which a local server shares).</summary>
+    private DateTimeOffset Now => UsesFakeTime ? Time.GetUtcNow() : TimeProvider.System.GetUtcNow();
+
+    private async Task AdvanceAsync(TimeSpan by)
+    {
+        if (UsesFakeTime)
+        {
+            Time.Advance(by);
+        }
+        else if (by > TimeSpan.Zero)
+        {
+            await Task.Delay(by);
+        }
+    }
+
+    /// <summary>Past the lease's end: exactly the TTL on a fake clock; with room for the backend's lateness in real time.</summary>
+    private Task PastExpiryAsync() =>
+        AdvanceAsync(UsesFakeTime ? Ttl : Ttl + ExpiryLateness + TimeSpan.FromMilliseconds(200));
 
     [Fact]
     public async Task FirstAcquire_Wins_AndAnotherHolderIsRefusedWhileItIsValid()
@@ -29,8 +60,9 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         var lease = await a.TryAcquireAsync("g", "a", Ttl);
         Assert.NotNull(lease);
         Assert.True(lease.Token.Value > 0);
-        Time.Advance(Ttl - TimeSpan.FromMilliseconds(1));
+        await AdvanceAsync(UsesFakeTime ? Ttl - TimeSpan.FromMilliseconds(1) : Ttl / 4);
         Assert.Null(await b.TryAcquireAsync("g", "b", Ttl));
+        Assert.Null(await a.TryAcquireAsync("g", "a", Ttl)); // a new term needs the old one ended, even for its holder
         Assert.NotNull(await b.TryAcquireAsync("other-group", "b", Ttl)); // groups are independent
     }
 
@@ -40,7 +72,7 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         await using var a = await ConnectAsync();
         await using var b = await ConnectAsync();
         var first = (await a.TryAcquireAsync("g", "a", Ttl))!;
-        Time.Advance(Ttl);
+        await PastExpiryAsync();
         var second = await b.TryAcquireAsync("g", "b", Ttl);
         Assert.NotNull(second);
         Assert.True(second.Token > first.Token);
@@ -53,12 +85,12 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
     {
         await using var a = await ConnectAsync();
         var lease = (await a.TryAcquireAsync("g", "a", Ttl))!;
-        Time.Advance(TimeSpan.FromSeconds(1.5));
+        await AdvanceAsync(Ttl * 0.6);
         Assert.True(await a.RenewAsync(lease));
-        Time.Advance(TimeSpan.FromSeconds(1.5));           // 3 s after acquiring, 1.5 s after renewing: still valid
+        await AdvanceAsync(Ttl * 0.6);                    // 1.2 TTL after acquiring, 0.6 after renewing: still valid
         Assert.True(await a.RenewAsync(lease));
-        Time.Advance(Ttl);
-        Assert.False(await a.RenewAsync(lease));           // expired, even though nobody took it
+        await PastExpiryAsync();
+        Assert.False(await a.RenewAsync(lease));          // expired, even though nobody took it
     }
 
     [Fact]
@@ -72,6 +104,8 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         Assert.NotNull(second);
         Assert.True(second.Token > first.Token);
         Assert.False(await a.RenewAsync(first));
+        await a.ReleaseAsync(first); // releasing an old term again changes nothing
+        Assert.True(await b.RenewAsync(second));
     }
 
     [Fact]
@@ -83,7 +117,7 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
             last = (await a.TryAcquireAsync("g", "a", Ttl))!.Token;
         }
 
-        Time.Advance(Ttl);
+        await PastExpiryAsync();
         await using var again = await ConnectAsync();
         Assert.True((await again.TryAcquireAsync("g", "b", Ttl))!.Token > last);
     }
@@ -92,30 +126,34 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
     public async Task Property_NoTwoValidLeases_AndTokensOnlyGrow()
     {
         // Random acquires, renews, releases and clock moves by three replicas: every grant comes when the previous
-        // lease is released or expired, and carries a larger token.
+        // lease is released or expired, and carries a larger token. A lease lasts at least TTL from the moment its
+        // acquire or renew was *sent*, so a grant answered before that would be two valid leases at once.
         await using var a = await ConnectAsync();
         await using var b = await ConnectAsync();
         await using var c = await ConnectAsync();
         ILeaseCoordinator[] replicas = [a, b, c];
         var group = 0;
-        await Gen.Select(Gen.Int[0, 2], Gen.Int[0, 3], Gen.Int[0, 2500]).Array[5, 40].SampleAsync(async ops =>
+        var maxStep = UsesFakeTime ? 2500 : (int)(Ttl.TotalMilliseconds * 0.3);
+        var length = UsesFakeTime ? 40 : 25;
+        await Gen.Select(Gen.Int[0, 2], Gen.Int[0, 3], Gen.Int[0, maxStep]).Array[5, length].SampleAsync(async ops =>
         {
             var name = $"g{group++}";
             var held = new Lease?[3];
             Lease? last = null;
-            var lastExpires = DateTimeOffset.MinValue;
+            var lastValidUntil = DateTimeOffset.MinValue;
             var released = false;
             foreach (var (replica, op, millis) in ops)
             {
+                var sent = Now;
                 switch (op)
                 {
                     case 0:
                         var lease = await replicas[replica].TryAcquireAsync(name, $"r{replica}", Ttl);
                         if (lease is not null)
                         {
-                            Assert.True(last is null || released || lastExpires <= Time.GetUtcNow(), "granted while another lease was valid");
+                            Assert.True(last is null || released || lastValidUntil <= Now, "granted while another lease was valid");
                             Assert.True(last is null || lease.Token > last.Token, "token did not grow");
-                            (last, lastExpires, released, held[replica]) = (lease, Time.GetUtcNow() + Ttl, false, lease);
+                            (last, lastValidUntil, released, held[replica]) = (lease, sent + Ttl, false, lease);
                         }
 
                         break;
@@ -123,7 +161,7 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
                         if (await replicas[replica].RenewAsync(mine))
                         {
                             Assert.Equal(last, mine);
-                            lastExpires = Time.GetUtcNow() + Ttl;
+                            lastValidUntil = sent + Ttl;
                         }
 
                         break;
@@ -133,20 +171,10 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
                         held[replica] = null;
                         break;
                     default:
-                        Time.Advance(TimeSpan.FromMilliseconds(millis));
+                        await AdvanceAsync(TimeSpan.FromMilliseconds(millis));
                         break;
                 }
             }
-        }, iter: 100, threads: 1); // one clock for every sample: run them one after another
+        }, iter: PropertyIterations, threads: 1); // one clock for every sample: run them one after another
     }
-}
-
-public sealed class SqliteLeaseCoordinatorTests : LeaseCoordinatorContract, IDisposable
-{
-    private readonly TempDirectory _dir = new();
-
-    protected override async Task<ILeaseCoordinator> ConnectAsync() =>
-        await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), Time);
-
-    public void Dispose() => _dir.Dispose();
 }

@@ -1,0 +1,89 @@
+using Npgsql;
+
+namespace Bulwark.PostgreSql;
+
+/// <summary>The tables Bulwark keeps in PostgreSQL, created idempotently (several processes may start at once).</summary>
+internal static class PostgreSqlSchema
+{
+    // One advisory lock around the DDL: CREATE ... IF NOT EXISTS alone races between two first starts.
+    private const long MigrationLock = 0x42756c7761726b; // "Bulwark"
+
+    public const long AppendLock = 0x42756c7761726c;
+
+    private const string Ddl = """
+        CREATE TABLE IF NOT EXISTS bulwark_leases (
+          group_name  text PRIMARY KEY,
+          holder      text NOT NULL,
+          epoch       bigint NOT NULL,
+          expires_at  timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS bulwark_events (
+          seq         bigint PRIMARY KEY,
+          time_ticks  bigint NOT NULL,
+          kind        text NOT NULL,
+          subject     text NOT NULL,
+          from_state  text,
+          to_state    text,
+          cause       text,
+          actor       text,
+          evidence    text
+        );
+        CREATE INDEX IF NOT EXISTS bulwark_events_time ON bulwark_events (time_ticks);
+        CREATE INDEX IF NOT EXISTS bulwark_events_subject ON bulwark_events (subject, seq);
+        CREATE OR REPLACE FUNCTION bulwark_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'events are append-only'; END $$;
+        DROP TRIGGER IF EXISTS bulwark_events_append_only ON bulwark_events;
+        CREATE TRIGGER bulwark_events_append_only BEFORE UPDATE OR DELETE ON bulwark_events
+          FOR EACH ROW EXECUTE FUNCTION bulwark_events_append_only();
+        DROP TRIGGER IF EXISTS bulwark_events_no_truncate ON bulwark_events;
+        CREATE TRIGGER bulwark_events_no_truncate BEFORE TRUNCATE ON bulwark_events
+          FOR EACH STATEMENT EXECUTE FUNCTION bulwark_events_append_only();
+        """;
+
+    public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock});", connection, transaction))
+                {
+                    await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using (var ddl = new NpgsqlCommand(Ddl, connection, transaction))
+                {
+                    await ddl.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
+
+/// <summary>Connection settings Bulwark needs whatever the user's string says.</summary>
+internal static class PostgreSqlConnections
+{
+    /// <summary>
+    /// Short timeouts: a coordinator that cannot answer within a fraction of a lease is as good as unreachable,
+    /// and the elector must hear so quickly (fail closed) rather than wait the driver's default 30 s.
+    /// </summary>
+    public static string ForCoordination(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Timeout > 2)
+        {
+            builder.Timeout = 2;
+        }
+
+        if (builder.CommandTimeout > 2)
+        {
+            builder.CommandTimeout = 2;
+        }
+
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bulwark.Cli.Tests.EndToEnd;
+
+namespace Bulwark.Nemesis.Tests;
+
+/// <summary>A fault the nemesis injects into the current leader.</summary>
+internal enum Fault
+{
+    /// <summary>SIGKILL: the leader is gone; it is restarted as a follower after the round.</summary>
+    Kill,
+
+    /// <summary>SIGSTOP for twice the lease, then SIGCONT: the leader wakes up deposed and must not trade.</summary>
+    Pause,
+
+    /// <summary>The coordinator endpoint the leader talks to is killed (etcd), then restarted.</summary>
+    Partition,
+}
+
+/// <summary>One round's outcome.</summary>
+internal sealed record Round(int Number, Fault Fault, string OldLeader, long OldToken, string NewLeader, long NewToken, double RecoveryMs);
+
+/// <summary>
+/// Real processes: a venue simulator and three PaperTrader replicas on one coordinator. Each round finds the leader
+/// from the venue's log, injects a fault into it, and measures the time from the fault to the first order accepted
+/// from the new leader. Every wait has a deadline; the number of rounds is fixed.
+/// </summary>
+internal sealed class NemesisHarness : IAsyncDisposable
+{
+    private static readonly TimeSpan RoundDeadline = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _dir = new();
+    private readonly string _backend;
+    private readonly Func<int, string> _coordinatorFor;
+    private readonly ChildProcess?[] _replicas = new ChildProcess?[3];
+    private readonly TimeSpan _ttl;
+    private readonly List<VenueOrder> _orders = [];
+    private ChildProcess? _venue;
+    private int _venuePort;
+    private long _logOffset;
+
+    /// <param name="backend">sqlite, postgres or etcd.</param>
+    /// <param name="coordinatorFor">The coordinator address each replica is given (etcd: one member each).</param>
+    /// <param name="ttl">Lease length the replicas use.</param>
+    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl)
+    {
+        _backend = backend;
+        _coordinatorFor = coordinatorFor;
+        _ttl = ttl;
+    }
+
+    public string VenueLogPath => _dir.File("venue.log");
+
+    public async Task StartAsync()
+    {
+        _venuePort = FreePort();
+        _venue = ChildProcess.StartDotnet(Sample("VenueSimulator"), _dir.Path, "--port", _venuePort.ToString(CultureInfo.InvariantCulture), "--log", VenueLogPath);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        await WaitAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetStringAsync($"http://127.0.0.1:{_venuePort}/health")) == "ok";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "venue simulator up");
+
+        for (var i = 0; i < _replicas.Length; i++)
+        {
+            StartReplica(i);
+        }
+    }
+
+    /// <summary>Runs one round with <paramref name="fault"/>; <paramref name="cut"/> and <paramref name="heal"/> do a partition.</summary>
+    public async Task<Round> RunRoundAsync(int number, Fault fault, Action<int>? cut = null, Action<int>? heal = null)
+    {
+        // The leader: the replica of the latest accepted order, once it is also the one with the highest token.
+        VenueOrder? leaderOrder = null;
+        await WaitAsync(() =>
+        {
+            var last = Orders().LastOrDefault(o => o.Accepted);
+            leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } ? last : null;
+            return Task.FromResult(leaderOrder is not null);
+        }, RoundDeadline, $"round {number}: a leader trading");
+
+        var leader = Index(leaderOrder!.Replica);
+        var faultAt = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
+        var paused = TimeProvider.System.GetTimestamp();
+        switch (fault)
+        {
+            case Fault.Kill:
+                _replicas[leader]!.Kill();
+                break;
+            case Fault.Pause:
+                _replicas[leader]!.Signal(19); // SIGSTOP
+                break;
+            case Fault.Partition:
+                cut!(leader);
+                break;
+        }
+
+        VenueOrder? first = null;
+        try
+        {
+            await WaitAsync(() =>
+            {
+                first = Orders().FirstOrDefault(o => o.Accepted && o.Token > leaderOrder.Token && o.ArrivalUnixMs >= faultAt);
+                return Task.FromResult(first is not null);
+            }, RoundDeadline, $"round {number}: a new leader trading after {fault} of {leaderOrder.Replica}");
+        }
+        finally
+        {
+            switch (fault)
+            {
+                case Fault.Kill:
+                    await _replicas[leader]!.DisposeAsync();
+                    StartReplica(leader);
+                    break;
+                case Fault.Pause:
+                    // Stay stopped for longer than the lease, whatever the recovery took, then wake up deposed.
+                    var stopped = TimeProvider.System.GetElapsedTime(paused);
+                    if (stopped < 2 * _ttl)
+                    {
+                        await Task.Delay((2 * _ttl) - stopped);
+                    }
+
+                    _replicas[leader]!.Signal(18); // SIGCONT
+                    break;
+                case Fault.Partition:
+                    heal!(leader);
+                    break;
+            }
+        }
+
+        return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first!.Replica, first.Token, first.ArrivalUnixMs - faultAt);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            if (replica is not null)
+            {
+                if (!replica.HasExited)
+                {
+                    replica.Signal(18); // a stopped process cannot die of SIGKILL until continued on some kernels
+                }
+
+                await replica.DisposeAsync();
+            }
+        }
+
+        if (_venue is not null)
+        {
+            await _venue.DisposeAsync();
+        }
+
+        _dir.Dispose();
+    }
+
+    /// <summary>A report of the rounds: one line each, then percentiles.</summary>
+    public static string Report(string backend, IReadOnlyList<Round> rounds)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"backend {backend}: {rounds.Count} rounds");
+        foreach (var r in rounds)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  round {r.Number,3} {r.Fault,-9} {r.OldLeader}#{r.OldToken} -> {r.NewLeader}#{r.NewToken} recovery {r.RecoveryMs,6:F0} ms");
+        }
+
+        foreach (var group in rounds.GroupBy(r => r.Fault).Prepend(rounds.GroupBy(_ => (Fault)(-1)).Single()))
+        {
+            var sorted = group.Select(r => r.RecoveryMs).Order().ToArray();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {(group.Key == (Fault)(-1) ? "all" : group.Key.ToString()),-9} n={sorted.Length} p50={Percentile(sorted, 0.50):F0} ms p99={Percentile(sorted, 0.99):F0} ms max={sorted[^1]:F0} ms");
+        }
+
+        return text.ToString();
+    }
+
+    public static double Percentile(double[] sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>
+    /// A sample's own build output (built by the project reference, same configuration): run from there with its own
+    /// dependencies, not from this folder, where the web sample's shared framework leaves some of them out.
+    /// </summary>
+    private static string Sample(string name)
+    {
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (bin.Name, bin.Parent!.Name);
+        var root = bin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Bulwark.slnx")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"), "samples", name, "bin", configuration, framework, name + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"sample not built: {path}", path);
+    }
+
+    private void StartReplica(int i) =>
+        _replicas[i] = ChildProcess.StartDotnet(
+            Sample("PaperTrader"), _dir.Path,
+            "--replica", $"r{i}", "--backend", _backend, "--coordinator", _coordinatorFor(i),
+            "--venue", $"http://127.0.0.1:{_venuePort}",
+            "--ttl-ms", _ttl.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
+            "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50", "--interval-ms", "10");
+
+    /// <summary>Every order logged so far, reading only what the venue appended since the last call.</summary>
+    public IReadOnlyList<VenueOrder> Orders()
+    {
+        var fresh = VenueLog.Read(VenueLogPath, ref _logOffset);
+        _orders.AddRange(fresh);
+        return _orders;
+    }
+
+    private static int Index(string replica) => int.Parse(replica.AsSpan(1), CultureInfo.InvariantCulture);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace Bulwark.Nemesis.Tests;
+
+/// <summary>One line of the venue simulator's log.</summary>
+internal sealed record VenueOrder(long ArrivalUnixMs, long Seq, string Account, string Replica, long Token, long OrderId, bool Accepted, long Highest);
+
+/// <summary>
+/// The checker, over the venue's log (the history, Jepsen-style): no order accepted with a token older than one
+/// already seen, and no two terms' accepted orders overlapping in time.
+/// </summary>
+internal static class VenueLog
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The complete lines after <paramref name="offset"/>, which moves past them (a half-written last line waits).</summary>
+    public static IReadOnlyList<VenueOrder> Read(string path, ref long offset)
+    {
+        var orders = new List<VenueOrder>();
+        if (!File.Exists(path))
+        {
+            return orders;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Position = offset;
+        var bytes = new byte[stream.Length - offset];
+        stream.ReadExactly(bytes);
+        var end = Array.LastIndexOf(bytes, (byte)'\n');
+        if (end < 0)
+        {
+            return orders;
+        }
+
+        foreach (var line in System.Text.Encoding.UTF8.GetString(bytes, 0, end).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            orders.Add(JsonSerializer.Deserialize<VenueOrder>(line, Json)!);
+        }
+
+        offset += end + 1;
+        return orders;
+    }
+
+    /// <summary>Accepted orders whose token is below the largest token accepted before them (by arrival order).</summary>
+    public static IReadOnlyList<VenueOrder> StaleAccepted(IEnumerable<VenueOrder> orders)
+    {
+        var stale = new List<VenueOrder>();
+        var highest = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var order in orders.OrderBy(o => o.Seq).Where(o => o.Accepted))
+        {
+            if (order.Token < highest.GetValueOrDefault(order.Account))
+            {
+                stale.Add(order);
+            }
+
+            highest[order.Account] = Math.Max(order.Token, highest.GetValueOrDefault(order.Account));
+        }
+
+        return stale;
+    }
+
+    /// <summary>
+    /// Pairs of terms (token, replica) whose accepted orders overlap: a term's first accepted order arrives before
+    /// another term's last one, in either order. Empty when leadership passed cleanly from one term to the next.
+    /// </summary>
+    public static IReadOnlyList<string> Overlaps(IEnumerable<VenueOrder> orders)
+    {
+        var terms = orders.Where(o => o.Accepted)
+            .GroupBy(o => (o.Token, o.Replica))
+            .Select(g => (g.Key.Token, g.Key.Replica, First: g.Min(o => o.Seq), Last: g.Max(o => o.Seq)))
+            .OrderBy(t => t.First)
+            .ToList();
+        var overlaps = new List<string>();
+        for (var i = 1; i < terms.Count; i++)
+        {
+            // Against every earlier term, not only the previous one: a term could outlast several successors.
+            var latest = terms.Take(i).MaxBy(t => t.Last);
+            if (terms[i].First < latest.Last)
+            {
+                overlaps.Add($"term {latest.Token} ({latest.Replica}) seq {latest.First}-{latest.Last} overlaps term {terms[i].Token} ({terms[i].Replica}) seq {terms[i].First}-{terms[i].Last}");
+            }
+        }
+
+        return overlaps;
+    }
+}
