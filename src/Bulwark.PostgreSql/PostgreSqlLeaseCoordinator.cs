@@ -47,20 +47,40 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
 
         // The conflict path locks the row and re-checks the WHERE on its newest version, so of two replicas racing
-        // for an expired lease exactly one gets a row back.
+        // for an expired lease exactly one gets a row back. A standing hand-over reserves the term for its target.
+        // The SET clause reads the old row (l.*), so the previous term is kept beside the new one.
         using var command = _dataSource.CreateCommand("""
-            INSERT INTO bulwark_leases AS l (group_name, holder, epoch, expires_at)
-            VALUES ($1, $2, 1, clock_timestamp() + $3)
+            INSERT INTO bulwark_leases AS l (group_name, holder, epoch, expires_at, renewed_at)
+            VALUES ($1, $2, 1, clock_timestamp() + $3, clock_timestamp())
             ON CONFLICT (group_name) DO UPDATE
-              SET holder = excluded.holder, epoch = l.epoch + 1, expires_at = clock_timestamp() + $3
+              SET holder = excluded.holder, epoch = l.epoch + 1, expires_at = clock_timestamp() + $3,
+                  renewed_at = clock_timestamp(),
+                  previous_holder = CASE WHEN l.epoch > 0 THEN l.holder END,
+                  previous_renewed_at = CASE WHEN l.epoch > 0 THEN l.renewed_at END,
+                  by_handover = COALESCE(l.handover_to = excluded.holder AND l.handover_until > clock_timestamp(), false),
+                  handover_to = NULL, handover_until = NULL
               WHERE l.expires_at <= clock_timestamp()
-            RETURNING epoch;
+                AND (l.handover_to IS NULL OR l.handover_to = excluded.holder OR l.handover_until <= clock_timestamp())
+            RETURNING epoch, previous_holder, previous_renewed_at, by_handover;
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = group });
         command.Parameters.Add(new NpgsqlParameter { Value = holder });
         command.Parameters.Add(new NpgsqlParameter { Value = ttl });
-        var epoch = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return epoch is long value ? new Lease(group, holder, new FencingToken(value), ttl) : null;
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var epoch = reader.GetInt64(0);
+            return new Lease(group, holder, new FencingToken(epoch), ttl)
+            {
+                Previous = reader.IsDBNull(1) ? null : new PreviousTerm(reader.GetString(1), new FencingToken(epoch - 1), Time(reader, 2)),
+                ByHandover = reader.GetBoolean(3),
+            };
+        }
     }
 
     /// <inheritdoc />
@@ -68,10 +88,12 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
     {
         ArgumentNullException.ThrowIfNull(lease);
 
-        // Only this term, and only while still valid: an expired lease is not revived, even if nobody took it.
+        // Only this term, only while still valid (an expired lease is not revived, even if nobody took it), and not
+        // while a switchover hands the group to another replica (the leader resigns first).
         using var command = _dataSource.CreateCommand("""
-            UPDATE bulwark_leases SET expires_at = clock_timestamp() + $4
-            WHERE group_name = $1 AND holder = $2 AND epoch = $3 AND expires_at > clock_timestamp();
+            UPDATE bulwark_leases SET expires_at = clock_timestamp() + $4, renewed_at = clock_timestamp()
+            WHERE group_name = $1 AND holder = $2 AND epoch = $3 AND expires_at > clock_timestamp()
+              AND (handover_to IS NULL OR handover_to = $2 OR handover_until <= clock_timestamp());
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = lease.Group });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.Holder });
@@ -92,6 +114,59 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
         command.Parameters.Add(new NpgsqlParameter { Value = lease.Holder });
         command.Parameters.Add(new NpgsqlParameter { Value = lease.Token.Value });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<LeaseRecord?> ReadAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        using var command = _dataSource.CreateCommand("""
+            SELECT holder, epoch, renewed_at, expires_at,
+                   CASE WHEN handover_until > clock_timestamp() THEN handover_to END,
+                   CASE WHEN handover_until > clock_timestamp() THEN handover_until END
+            FROM bulwark_leases WHERE group_name = $1;
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = group });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return new LeaseRecord(group, reader.GetString(0), new FencingToken(reader.GetInt64(1)), Time(reader, 2), Time(reader, 3))
+            {
+                HandoverTo = reader.IsDBNull(4) ? null : reader.GetString(4),
+                HandoverUntil = reader.IsDBNull(5) ? null : Time(reader, 5),
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RequestHandoverAsync(string group, string target, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+
+        // A group that never had a leader gets an expired row (epoch 0), so the reservation has somewhere to live.
+        using var command = _dataSource.CreateCommand("""
+            INSERT INTO bulwark_leases AS l (group_name, holder, epoch, expires_at, handover_to, handover_until)
+            VALUES ($1, '', 0, '-infinity', $2, clock_timestamp() + $3)
+            ON CONFLICT (group_name) DO UPDATE SET handover_to = excluded.handover_to, handover_until = excluded.handover_until;
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = group });
+        command.Parameters.Add(new NpgsqlParameter { Value = target });
+        command.Parameters.Add(new NpgsqlParameter { Value = window });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A timestamptz, where <c>-infinity</c> (a released or never-held lease) reads as the earliest time.</summary>
+    private static DateTimeOffset Time(NpgsqlDataReader reader, int ordinal)
+    {
+        var value = reader.GetFieldValue<DateTime>(ordinal);
+        return value == DateTime.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc));
     }
 
     /// <inheritdoc />

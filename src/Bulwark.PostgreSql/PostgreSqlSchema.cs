@@ -17,6 +17,12 @@ internal static class PostgreSqlSchema
           epoch       bigint NOT NULL,
           expires_at  timestamptz NOT NULL
         );
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS renewed_at timestamptz NOT NULL DEFAULT '-infinity';
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS handover_to text;
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS handover_until timestamptz;
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS previous_holder text;
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS previous_renewed_at timestamptz;
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS by_handover boolean NOT NULL DEFAULT false;
         CREATE TABLE IF NOT EXISTS bulwark_events (
           seq         bigint PRIMARY KEY,
           time_ticks  bigint NOT NULL,

@@ -123,6 +123,75 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_ShowsTheTerm_AndAnEndedOneAfterExpiry()
+    {
+        await using var a = await ConnectAsync();
+        await using var b = await ConnectAsync();
+        Assert.Null(await b.ReadAsync("g"));
+        var lease = (await a.TryAcquireAsync("g", "a", Ttl))!;
+        var record = await b.ReadAsync("g");
+        Assert.NotNull(record);
+        Assert.Equal(("a", lease.Token), (record.Holder, record.Token));
+        Assert.True(record.ExpiresAt > Now, $"expires {record.ExpiresAt:O}, now {Now:O}");
+        Assert.Null(record.HandoverTo);
+        await PastExpiryAsync();
+        var ended = await b.ReadAsync("g");
+        Assert.True(ended is null || ended.ExpiresAt <= Now, "an expired lease reads as ended");
+    }
+
+    [Fact]
+    public async Task Successor_KnowsThePreviousTerm_AndItsLastRenewal()
+    {
+        await using var a = await ConnectAsync();
+        await using var b = await ConnectAsync();
+        var first = (await a.TryAcquireAsync("g", "a", Ttl))!;
+        await AdvanceAsync(Ttl * 0.6);
+        var renewedAt = Now;
+        Assert.True(await a.RenewAsync(first));
+        Assert.Null(await b.TryAcquireAsync("g", "b", Ttl)); // a follower trying, as its elector does
+        await PastExpiryAsync();
+        var second = (await b.TryAcquireAsync("g", "b", Ttl))!;
+        Assert.NotNull(second.Previous);
+        Assert.Equal(("a", first.Token), (second.Previous.Holder, second.Previous.Token));
+        Assert.InRange(second.Previous.LastRenewedAt, renewedAt - TimeSpan.FromMilliseconds(50), Now);
+        Assert.False(second.ByHandover);
+    }
+
+    [Fact]
+    public async Task Handover_RefusesTheLeadersRenewal_AndOnlyTheTargetTakesOver()
+    {
+        await using var a = await ConnectAsync();
+        await using var b = await ConnectAsync();
+        await using var c = await ConnectAsync();
+        var first = (await a.TryAcquireAsync("g", "a", Ttl))!;
+        await c.RequestHandoverAsync("g", "b", Ttl * 5);
+        Assert.Equal("b", (await c.ReadAsync("g"))!.HandoverTo);
+        Assert.False(await a.RenewAsync(first));           // the leader resigns first
+        Assert.Null(await b.TryAcquireAsync("g", "b", Ttl)); // not before the leader lets go
+        await a.ReleaseAsync(first);
+        Assert.Null(await c.TryAcquireAsync("g", "c", Ttl)); // reserved for the target
+        var second = await b.TryAcquireAsync("g", "b", Ttl);
+        Assert.NotNull(second);
+        Assert.True(second.ByHandover);
+        Assert.True(second.Token > first.Token);
+        Assert.Null((await c.ReadAsync("g"))!.HandoverTo); // the target's term ends the request
+        Assert.True(await b.RenewAsync(second));
+    }
+
+    [Fact]
+    public async Task Handover_Lapses_ThenAnyoneMayAcquire()
+    {
+        await using var a = await ConnectAsync();
+        await using var c = await ConnectAsync();
+        await a.RequestHandoverAsync("g", "b", Ttl); // nobody leads yet
+        Assert.Null(await c.TryAcquireAsync("g", "c", Ttl));
+        await PastExpiryAsync();
+        var lease = await c.TryAcquireAsync("g", "c", Ttl);
+        Assert.NotNull(lease);
+        Assert.False(lease.ByHandover);
+    }
+
+    [Fact]
     public async Task Property_NoTwoValidLeases_AndTokensOnlyGrow()
     {
         // Random acquires, renews, releases and clock moves by three replicas: every grant comes when the previous

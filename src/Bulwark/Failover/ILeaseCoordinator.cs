@@ -24,11 +24,35 @@ public readonly record struct FencingToken(long Value) : IComparable<FencingToke
 }
 
 /// <summary>A lease held for a failover group: who holds it, its term's token, and how long it lasts.</summary>
-public sealed record Lease(string Group, string Holder, FencingToken Token, TimeSpan Ttl);
+public sealed record Lease(string Group, string Holder, FencingToken Token, TimeSpan Ttl)
+{
+    /// <summary>The term this one followed, as the coordinator last knew it; null for a group's first term (or when unknown).</summary>
+    public PreviousTerm? Previous { get; init; }
+
+    /// <summary>True when this term began by a planned hand-over to its holder (a switchover), not by expiry.</summary>
+    public bool ByHandover { get; init; }
+}
+
+/// <summary>
+/// The term before a new one: its holder, token and the last time it renewed (the last sign of life the coordinator
+/// saw), by the coordinator's clock where it has one (PostgreSQL's server clock, the machine's for SQLite) and by the
+/// holder's wall clock for etcd.
+/// </summary>
+public sealed record PreviousTerm(string Holder, FencingToken Token, DateTimeOffset LastRenewedAt);
+
+/// <summary>A group's lease as the coordinator holds it now (valid or not), with any hand-over requested.</summary>
+public sealed record LeaseRecord(string Group, string Holder, FencingToken Token, DateTimeOffset RenewedAt, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The replica a switchover asked the lease to be handed to, while the request stands.</summary>
+    public string? HandoverTo { get; init; }
+
+    /// <summary>When the hand-over request lapses.</summary>
+    public DateTimeOffset? HandoverUntil { get; init; }
+}
 
 /// <summary>
 /// Leases for failover groups, each term with a fencing token that only grows. Implementations: SQLite (several
-/// processes on one machine share a file), later etcd and PostgreSQL. One contract test suite runs against each.
+/// processes on one machine share a file), etcd and PostgreSQL. One contract test suite runs against each.
 /// </summary>
 public interface ILeaseCoordinator : IAsyncDisposable
 {
@@ -46,4 +70,15 @@ public interface ILeaseCoordinator : IAsyncDisposable
 
     /// <summary>Gives the lease up at once, so another replica can take over without waiting for it to expire.</summary>
     ValueTask ReleaseAsync(Lease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>The group's lease record (null when the group never had a leader). An expired record means nobody leads.</summary>
+    ValueTask<LeaseRecord?> ReadAsync(string group, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A planned hand-over (switchover): for <paramref name="window"/>, only <paramref name="target"/> may acquire the
+    /// group's lease, and the current leader's renewals are refused, so it resigns first (its elector releases the
+    /// lease) and the target takes over with a larger token. The target's acquisition ends the request; so does the
+    /// window's end, after which anyone may acquire again.
+    /// </summary>
+    ValueTask RequestHandoverAsync(string group, string target, TimeSpan window, CancellationToken cancellationToken = default);
 }

@@ -21,7 +21,17 @@ public sealed class LeaderElectorOptions
 }
 
 /// <summary>A change of leadership: gained (with the term's token) or lost (with why).</summary>
-public sealed record LeadershipChange(bool IsLeader, FencingToken? Token, string Reason);
+public sealed record LeadershipChange(bool IsLeader, FencingToken? Token, string Reason)
+{
+    /// <summary>The term gained (with the term it followed) or lost.</summary>
+    public Lease? Lease { get; init; }
+
+    /// <summary>When the change took effect, by the elector's wall clock.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>For a gain: when the acquire that won was sent (the failover's start), by the elector's wall clock.</summary>
+    public DateTimeOffset? RequestedAt { get; init; }
+}
 
 /// <summary>
 /// Safe leadership for one replica of a failover group. It is leader only while its lease is valid by its own
@@ -92,17 +102,21 @@ public sealed class LeaderElector : IAsyncDisposable
             _stopping = null;
         }
 
-        var term = Lose("stopped");
-        if (term is not null)
+        if (Lose("stopped") is { } term)
         {
-            try
-            {
-                await _coordinator.ReleaseAsync(term.Lease, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Not released: it expires by itself; nobody acts on it, since this replica is no longer leader.
-            }
+            await ReleaseQuietlyAsync(term.Lease, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _coordinator.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not released: it expires by itself; nobody acts on it, since this replica is no longer leader.
         }
     }
 
@@ -121,6 +135,7 @@ public sealed class LeaderElector : IAsyncDisposable
         var sent = _time.GetTimestamp();
         if (term is null)
         {
+            var requestedAt = _time.GetUtcNow();
             Lease? lease;
             try
             {
@@ -142,7 +157,12 @@ public sealed class LeaderElector : IAsyncDisposable
                 _term = gained;
             }
 
-            Changed?.Invoke(new LeadershipChange(true, lease.Token, "lease acquired"));
+            Changed?.Invoke(new LeadershipChange(true, lease.Token, lease.ByHandover ? "lease handed over" : "lease acquired")
+            {
+                Lease = lease,
+                At = _time.GetUtcNow(),
+                RequestedAt = requestedAt,
+            });
             return true;
         }
 
@@ -153,6 +173,7 @@ public sealed class LeaderElector : IAsyncDisposable
         }
 
         bool renewed;
+        var reachable = true;
         string reason;
         try
         {
@@ -162,12 +183,21 @@ public sealed class LeaderElector : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             renewed = false;
+            reachable = false;
             reason = "coordinator unreachable: " + ex.Message;
         }
 
         if (!renewed)
         {
             Lose(reason);
+
+            // Refused by a switchover, the lease is still ours: give it up now so the target need not wait for its
+            // expiry. Refused because it expired or another term began, the release matches nothing and does nothing.
+            if (reachable)
+            {
+                await ReleaseQuietlyAsync(term.Lease, cancellationToken).ConfigureAwait(false);
+            }
+
             return false;
         }
 
@@ -239,7 +269,7 @@ public sealed class LeaderElector : IAsyncDisposable
 
         term.Cancellation.Cancel();
         term.Cancellation.Dispose();
-        Changed?.Invoke(new LeadershipChange(false, term.Lease.Token, reason));
+        Changed?.Invoke(new LeadershipChange(false, term.Lease.Token, reason) { Lease = term.Lease, At = _time.GetUtcNow() });
         return term;
     }
 

@@ -46,6 +46,7 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
                   expires_ms    INTEGER NOT NULL
                 );
                 """, cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -65,37 +66,42 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         return await InTransactionAsync(async () =>
         {
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            long epoch = 0;
-            using (var read = _connection.CreateCommand())
+            var current = await ReadRowAsync(group, cancellationToken).ConfigureAwait(false);
+            if (current is { } row)
             {
-                read.CommandText = "SELECT holder, epoch, expires_ms FROM leases WHERE group_name = $group;";
-                read.Parameters.AddWithValue("$group", group);
-                var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                if (row.ExpiresMs > now)
                 {
-                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        if (reader.GetInt64(2) > now)
-                        {
-                            return null; // someone's lease (ours included: a new term needs the old one released) is valid
-                        }
+                    return null; // someone's lease (ours included: a new term needs the old one released) is valid
+                }
 
-                        epoch = reader.GetInt64(1);
-                    }
+                if (row.HandoverTo is { } target && row.HandoverUntilMs > now && target != holder)
+                {
+                    return null; // a switchover reserved the next term for another replica
                 }
             }
 
+            var epoch = current?.Epoch ?? 0;
+            var byHandover = current is { HandoverTo: { } to } pending && pending.HandoverUntilMs > now && to == holder;
             using var write = _connection.CreateCommand();
             write.CommandText = """
-                INSERT INTO leases (group_name, holder, epoch, expires_ms) VALUES ($group, $holder, $epoch, $expires)
-                ON CONFLICT (group_name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_ms = excluded.expires_ms;
+                INSERT INTO leases (group_name, holder, epoch, expires_ms, renewed_ms, handover_to, handover_until_ms)
+                VALUES ($group, $holder, $epoch, $expires, $now, NULL, NULL)
+                ON CONFLICT (group_name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,
+                  expires_ms = excluded.expires_ms, renewed_ms = excluded.renewed_ms, handover_to = NULL, handover_until_ms = NULL;
                 """;
             write.Parameters.AddWithValue("$group", group);
             write.Parameters.AddWithValue("$holder", holder);
             write.Parameters.AddWithValue("$epoch", epoch + 1);
+            write.Parameters.AddWithValue("$now", now);
             write.Parameters.AddWithValue("$expires", now + (long)ttl.TotalMilliseconds);
             await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return new Lease(group, holder, new FencingToken(epoch + 1), ttl);
+            return new Lease(group, holder, new FencingToken(epoch + 1), ttl)
+            {
+                Previous = current is { Epoch: > 0 } previous
+                    ? new PreviousTerm(previous.Holder, new FencingToken(previous.Epoch), DateTimeOffset.FromUnixTimeMilliseconds(previous.RenewedMs))
+                    : null,
+                ByHandover = byHandover,
+            };
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -108,10 +114,12 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             using var write = _connection.CreateCommand();
 
-            // Only this term, and only while still valid: an expired lease is not revived, even if nobody took it.
+            // Only this term, only while still valid (an expired lease is not revived, even if nobody took it), and not
+            // while a switchover hands the group to another replica (the leader resigns first).
             write.CommandText = """
-                UPDATE leases SET expires_ms = $expires
-                WHERE group_name = $group AND holder = $holder AND epoch = $epoch AND expires_ms > $now;
+                UPDATE leases SET expires_ms = $expires, renewed_ms = $now
+                WHERE group_name = $group AND holder = $holder AND epoch = $epoch AND expires_ms > $now
+                  AND (handover_to IS NULL OR handover_to = $holder OR handover_until_ms <= $now);
                 """;
             write.Parameters.AddWithValue("$group", lease.Group);
             write.Parameters.AddWithValue("$holder", lease.Holder);
@@ -139,6 +147,52 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
     }
 
     /// <inheritdoc />
+    public async ValueTask<LeaseRecord?> ReadAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        return await InTransactionAsync(async () =>
+        {
+            if (await ReadRowAsync(group, cancellationToken).ConfigureAwait(false) is not { } row)
+            {
+                return null;
+            }
+
+            var pending = row.HandoverTo is not null && row.HandoverUntilMs > _time.GetUtcNow().ToUnixTimeMilliseconds();
+            return new LeaseRecord(group, row.Holder, new FencingToken(row.Epoch),
+                DateTimeOffset.FromUnixTimeMilliseconds(row.RenewedMs), DateTimeOffset.FromUnixTimeMilliseconds(row.ExpiresMs))
+            {
+                HandoverTo = pending ? row.HandoverTo : null,
+                HandoverUntil = pending ? DateTimeOffset.FromUnixTimeMilliseconds(row.HandoverUntilMs) : null,
+            };
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RequestHandoverAsync(string group, string target, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        await InTransactionAsync(async () =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            using var write = _connection.CreateCommand();
+
+            // A group that never had a leader gets an expired row (epoch 0), so the reservation has somewhere to live.
+            write.CommandText = """
+                INSERT INTO leases (group_name, holder, epoch, expires_ms, renewed_ms, handover_to, handover_until_ms)
+                VALUES ($group, '', 0, 0, 0, $target, $until)
+                ON CONFLICT (group_name) DO UPDATE SET handover_to = excluded.handover_to, handover_until_ms = excluded.handover_until_ms;
+                """;
+            write.Parameters.AddWithValue("$group", group);
+            write.Parameters.AddWithValue("$target", target);
+            write.Parameters.AddWithValue("$until", now + (long)window.TotalMilliseconds);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -151,6 +205,53 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
             _gate.Release();
         }
     }
+
+    /// <summary>Adds the columns a lease file written by an older Bulwark lacks.</summary>
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info('leases');";
+            var reader = await info.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        foreach (var (name, type) in new[] { ("renewed_ms", "INTEGER NOT NULL DEFAULT 0"), ("handover_to", "TEXT"), ("handover_until_ms", "INTEGER") })
+        {
+            if (!columns.Contains(name))
+            {
+                await ExecuteAsync(connection, $"ALTER TABLE leases ADD COLUMN {name} {type};", cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Row?> ReadRowAsync(string group, CancellationToken cancellationToken)
+    {
+        using var read = _connection.CreateCommand();
+        read.CommandText = "SELECT holder, epoch, expires_ms, renewed_ms, handover_to, handover_until_ms FROM leases WHERE group_name = $group;";
+        read.Parameters.AddWithValue("$group", group);
+        var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return new Row(
+                reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? 0 : reader.GetInt64(5));
+        }
+    }
+
+    private readonly record struct Row(string Holder, long Epoch, long ExpiresMs, long RenewedMs, string? HandoverTo, long HandoverUntilMs);
 
     private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {

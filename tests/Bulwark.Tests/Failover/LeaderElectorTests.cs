@@ -109,6 +109,29 @@ public sealed class LeaderElectorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Switchover_TheLeaderResignsAtItsNextRenewal_AndTheTargetTakesOverWithoutWaitingForExpiry()
+    {
+        await using var a = new LeaderElector(_store, "g", "a", Timing, _time);
+        await using var b = new LeaderElector(_store, "g", "b", Timing, _time);
+        await using var c = new LeaderElector(_store, "g", "c", Timing, _time);
+        var gained = new List<LeadershipChange>();
+        b.Changed += change => gained.Add(change);
+        Assert.True(await a.StepAsync(CancellationToken.None));
+        var old = a.Token!.Value;
+
+        await _store.RequestHandoverAsync("g", "b", TimeSpan.FromSeconds(10));
+        Assert.False(await a.StepAsync(CancellationToken.None)); // renewal refused: a resigns and releases
+        Assert.False(a.IsLeader);
+        Assert.False(await c.StepAsync(CancellationToken.None)); // reserved for b
+        Assert.True(await b.StepAsync(CancellationToken.None));  // no clock moved: a released, nothing expired
+        var change = Assert.Single(gained);
+        Assert.Equal("lease handed over", change.Reason);
+        Assert.True(change.Lease!.ByHandover);
+        Assert.Equal(("a", old), (change.Lease.Previous!.Holder, change.Lease.Previous.Token));
+        Assert.True(b.Token > old);
+    }
+
+    [Fact]
     public void Options_RenewMustFitInTheLeaseLessItsMargin() =>
         Assert.Throws<ArgumentException>(() => new LeaderElector(_store, "g", "a",
             new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(1), SafetyMargin = TimeSpan.FromMilliseconds(500), RenewInterval = TimeSpan.FromMilliseconds(600) }, _time));
@@ -126,6 +149,11 @@ public sealed class LeaderElectorTests : IAsyncLifetime, IDisposable
             Broken ? throw new IOException("connection refused") : inner.RenewAsync(lease, cancellationToken);
 
         public ValueTask ReleaseAsync(Lease lease, CancellationToken cancellationToken = default) => inner.ReleaseAsync(lease, cancellationToken);
+
+        public ValueTask<LeaseRecord?> ReadAsync(string group, CancellationToken cancellationToken = default) => inner.ReadAsync(group, cancellationToken);
+
+        public ValueTask RequestHandoverAsync(string group, string target, TimeSpan window, CancellationToken cancellationToken = default) =>
+            inner.RequestHandoverAsync(group, target, window, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
