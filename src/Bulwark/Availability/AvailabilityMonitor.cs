@@ -264,6 +264,10 @@ public sealed class AvailabilityMonitor
 
                     counts.Add((safetyEvent.Time.UtcTicks, good, total));
                     break;
+                case Failover.FailoverEventKinds.RecoverySlaViolated:
+                    // Trading was without a leader for longer than promised: an incident until a person resolves it.
+                    Open(safetyEvent.Subject, safetyEvent, safetyEvent.Cause ?? "recovery-time SLA violated");
+                    break;
                 case var kind when (kind.StartsWith("failover.", StringComparison.Ordinal) || kind.StartsWith("recovery.", StringComparison.Ordinal))
                                    && _openBySubject.TryGetValue(safetyEvent.Subject, out var linked):
                     // Failovers and recoveries of a subject with an open incident belong to its timeline.
@@ -598,7 +602,7 @@ public sealed class AvailabilityMonitor
         var name = subject.StartsWith("slo:", StringComparison.Ordinal)
             ? _slos.FirstOrDefault(s => s.Name == subject[4..])?.Subject ?? subject
             : subject;
-        return name == "system" ? "sev1" : _criticality.GetValueOrDefault(name, Criticality.Standard) switch
+        return name == "system" || name.StartsWith("failover:", StringComparison.Ordinal) ? "sev1" : _criticality.GetValueOrDefault(name, Criticality.Standard) switch
         {
             Criticality.Critical => "sev1",
             Criticality.Standard => "sev2",

@@ -70,6 +70,15 @@ public sealed class LeaderElector : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>The failover group this elector competes in.</summary>
+    public string Group => _group;
+
+    /// <summary>This replica's name in the group.</summary>
+    public string Holder => _holder;
+
+    /// <summary>Lease timing.</summary>
+    public LeaderElectorOptions Options => _options;
+
     /// <summary>Raised on every gain and loss of leadership.</summary>
     public event Action<LeadershipChange>? Changed;
 
