@@ -57,11 +57,12 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
                   renewed_at = clock_timestamp(),
                   previous_holder = CASE WHEN l.epoch > 0 THEN l.holder END,
                   previous_renewed_at = CASE WHEN l.epoch > 0 THEN l.renewed_at END,
+                  previous_released = (l.expires_at = '-infinity'),
                   by_handover = COALESCE(l.handover_to = excluded.holder AND l.handover_until > clock_timestamp(), false),
                   handover_to = NULL, handover_until = NULL
               WHERE l.expires_at <= clock_timestamp()
                 AND (l.handover_to IS NULL OR l.handover_to = excluded.holder OR l.handover_until <= clock_timestamp())
-            RETURNING epoch, previous_holder, previous_renewed_at, by_handover;
+            RETURNING epoch, previous_holder, previous_renewed_at, by_handover, previous_released;
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = group });
         command.Parameters.Add(new NpgsqlParameter { Value = holder });
@@ -77,7 +78,7 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
             var epoch = reader.GetInt64(0);
             return new Lease(group, holder, new FencingToken(epoch), ttl)
             {
-                Previous = reader.IsDBNull(1) ? null : new PreviousTerm(reader.GetString(1), new FencingToken(epoch - 1), Time(reader, 2)),
+                Previous = reader.IsDBNull(1) ? null : new PreviousTerm(reader.GetString(1), new FencingToken(epoch - 1), Time(reader, 2)) { Released = reader.GetBoolean(4) },
                 ByHandover = reader.GetBoolean(3),
             };
         }

@@ -23,6 +23,7 @@ internal static class PostgreSqlSchema
         ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS previous_holder text;
         ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS previous_renewed_at timestamptz;
         ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS by_handover boolean NOT NULL DEFAULT false;
+        ALTER TABLE bulwark_leases ADD COLUMN IF NOT EXISTS previous_released boolean NOT NULL DEFAULT false;
         CREATE TABLE IF NOT EXISTS bulwark_events (
           seq         bigint PRIMARY KEY,
           time_ticks  bigint NOT NULL,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Bulwark.Availability;
 using Bulwark.Configuration;
 using Bulwark.Diagnostics;
+using Bulwark.Failover;
 using Bulwark.Health;
 using Bulwark.Health.Checks;
 using Bulwark.Storage;
@@ -32,12 +33,16 @@ public sealed class SafetySystem : IAsyncDisposable
     private SafetyManager? _manager;
     private TradingSafetyBridge? _trading;
     private AvailabilityMonitor? _availability;
+    private readonly ILeaseCoordinator? _suppliedLeases;
+    private ILeaseCoordinator? _ownedLeases;
+    private FailoverManager? _failover;
     private CancellationTokenSource? _availabilityStopping;
     private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
 
-    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory)
+    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory, ILeaseCoordinator? leases)
     {
+        _suppliedLeases = leases;
         _options = options;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -61,8 +66,12 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="loggerFactory">Where logs go; nowhere when null.</param>
     /// <param name="eventStore">The event log; the embedded SQLite file under the data directory when null.</param>
-    public static SafetySystem Create(BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null) =>
-        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null);
+    /// <param name="leaseCoordinator">
+    /// The lease coordinator of the <c>failover:</c> section; when null, the SQLite file it names under the data
+    /// directory (PostgreSQL and etcd coordinators come from Bulwark.PostgreSql and Bulwark.Etcd, and must be passed).
+    /// </param>
+    public static SafetySystem Create(BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null, ILeaseCoordinator? leaseCoordinator = null) =>
+        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null, leaseCoordinator);
 
     internal static SafetySystem Create(
         BulwarkOptions options,
@@ -71,7 +80,8 @@ public sealed class SafetySystem : IAsyncDisposable
         IEventStore? eventStore,
         IServiceProvider? services,
         IMeterFactory? meterFactory,
-        IReadOnlyCollection<string>? healthCheckRegistrations)
+        IReadOnlyCollection<string>? healthCheckRegistrations,
+        ILeaseCoordinator? leaseCoordinator = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = BulwarkOptionsValidator.Validate(options, healthCheckRegistrations);
@@ -80,7 +90,7 @@ public sealed class SafetySystem : IAsyncDisposable
             throw new BulwarkOptionsException(errors);
         }
 
-        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory);
+        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory, leaseCoordinator);
     }
 
     /// <summary>
@@ -101,6 +111,16 @@ public sealed class SafetySystem : IAsyncDisposable
     /// event log before any check runs).
     /// </summary>
     public TradingSafetyBridge? Trading => _trading;
+
+    /// <summary>
+    /// Failover of this replica (the <c>failover:</c> section): its groups' electors and every failover recorded; null
+    /// without that section. Available once started.
+    /// </summary>
+    public FailoverManager? Failover => _failover;
+
+    /// <summary>The recovery-time SLA over every recorded failover (the record's <c>validate_recovery_time_sla</c>).</summary>
+    public RecoveryTimeReport ValidateRecoveryTimeSla() =>
+        _failover?.ValidateRecoveryTimeSla() ?? RecoveryTimeReport.From([], TimeSpan.FromSeconds(_options.MaxRecoveryTimeSeconds));
 
     /// <summary>SLOs, error budgets, burn-rate alerts and incidents, rebuilt from the event log. Available once started.</summary>
     public AvailabilityMonitor Availability => _availability ?? throw new InvalidOperationException("Start the safety system first.");
@@ -192,6 +212,10 @@ public sealed class SafetySystem : IAsyncDisposable
         }
 
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.Failover is { } failover)
+        {
+            await StartFailoverAsync(failover, store, cancellationToken).ConfigureAwait(false);
+        }
 
         // Driven by the store alone (not by live notifications, which could overtake a catch-up read), so the
         // history after a restart is the history before it.
@@ -200,6 +224,38 @@ public sealed class SafetySystem : IAsyncDisposable
         _availabilityStopping = new CancellationTokenSource();
         var stopping = _availabilityStopping.Token;
         _availabilityLoop = Task.Run(() => AvailabilityLoopAsync(stopping), CancellationToken.None);
+    }
+
+    private async Task StartFailoverAsync(FailoverOptions failover, IEventStore store, CancellationToken cancellationToken)
+    {
+        var leases = _suppliedLeases;
+        if (leases is null)
+        {
+            if (failover.Coordinator.Backend != CoordinatorBackend.Sqlite)
+            {
+                throw new InvalidOperationException(
+                    $"failover.coordinator.backend is {failover.Coordinator.Backend}: pass its coordinator to SafetySystem.Create " +
+                    "(PostgreSqlLeaseCoordinator from Bulwark.PostgreSql, EtcdLeaseCoordinator from Bulwark.Etcd); the bulwark command does.");
+            }
+
+            _ownedLeases = await SqliteLeaseCoordinator.OpenAsync(
+                Path.Combine(_options.DataDirectory, failover.Coordinator.Path), _time, cancellationToken).ConfigureAwait(false);
+            leases = _ownedLeases;
+        }
+
+        _failover = await FailoverManager.StartAsync(
+            store, TimeSpan.FromSeconds(_options.MaxRecoveryTimeSeconds), _time, _loggerFactory.CreateLogger<FailoverManager>(), cancellationToken).ConfigureAwait(false);
+        foreach (var group in failover.Groups)
+        {
+            var elector = new LeaderElector(leases, group.Name, failover.Replica, group.ToElectorOptions(), _time);
+            _failover.Track(elector);
+            if (group.Trading && _trading is not null)
+            {
+                elector.BindTo(_trading.Gate); // closed at once: no order passes until this replica leads
+            }
+
+            await elector.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads new events, appends the burn-rate alerts they call for, and reads those back.</summary>
@@ -281,6 +337,17 @@ public sealed class SafetySystem : IAsyncDisposable
             _availabilityStopping.Dispose();
         }
 
+        if (_failover is not null)
+        {
+            // Resign before anything else stops, so a successor takes over without waiting for the leases to expire.
+            foreach (var elector in _failover.Electors)
+            {
+                await elector.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await _failover.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await _manager!.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -291,6 +358,16 @@ public sealed class SafetySystem : IAsyncDisposable
         if (_trading is not null)
         {
             await _trading.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_failover is not null)
+        {
+            await _failover.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownedLeases is not null)
+        {
+            await _ownedLeases.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_ownedStore is not null)

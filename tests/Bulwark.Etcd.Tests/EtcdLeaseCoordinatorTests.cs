@@ -18,6 +18,8 @@ public sealed class EtcdLeaseCoordinatorTests(EtcdCluster cluster) : LeaseCoordi
 
     protected override int PropertyIterations => 4;
 
+    protected override bool KnowsReleases => false;
+
     protected override Task<ILeaseCoordinator> ConnectAsync() =>
         Task.FromResult<ILeaseCoordinator>(new EtcdLeaseCoordinator(cluster.Endpoints, _prefix));
 

@@ -23,6 +23,9 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
     /// <summary>How late after its TTL a backend may still hold an unrenewed lease (etcd checks expiry periodically).</summary>
     protected virtual TimeSpan ExpiryLateness => TimeSpan.Zero;
 
+    /// <summary>Whether a successor can tell a released term from an expired one (etcd deletes the key either way).</summary>
+    protected virtual bool KnowsReleases => true;
+
     /// <summary>Samples of the random-history property (each takes real time on a server backend).</summary>
     protected virtual int PropertyIterations => 100;
 
@@ -103,6 +106,11 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         var second = await b.TryAcquireAsync("g", "b", Ttl);
         Assert.NotNull(second);
         Assert.True(second.Token > first.Token);
+        if (KnowsReleases)
+        {
+            Assert.True(second.Previous is { Holder: "a", Released: true }, $"previous: {second.Previous}");
+        }
+
         Assert.False(await a.RenewAsync(first));
         await a.ReleaseAsync(first); // releasing an old term again changes nothing
         Assert.True(await b.RenewAsync(second));
@@ -155,6 +163,7 @@ public abstract class LeaseCoordinatorContract : IAsyncLifetime
         Assert.Equal(("a", first.Token), (second.Previous.Holder, second.Previous.Token));
         Assert.InRange(second.Previous.LastRenewedAt, renewedAt - TimeSpan.FromMilliseconds(50), Now);
         Assert.False(second.ByHandover);
+        Assert.False(second.Previous.Released);
     }
 
     [Fact]

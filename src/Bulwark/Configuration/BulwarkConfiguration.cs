@@ -16,7 +16,7 @@ internal static class BulwarkConfiguration
     /// <summary>
     /// Top-level sections read by other binders. The strict binder neither binds them nor reports their keys as unknown.
     /// </summary>
-    internal static readonly string[] DelegatedSections = ["trading", "failover", "recovery", "redundancy", "server"];
+    internal static readonly string[] DelegatedSections = ["trading", "recovery", "redundancy", "server"];
 
     /// <summary>
     /// Builds the configuration: the YAML file, then environment variables prefixed <c>BULWARK__</c> (<c>__</c> separates

@@ -33,6 +33,9 @@ public sealed class BulwarkOptions
     /// </summary>
     public Bulwark.Trading.RiskGateOptions? Trading { get; set; }
 
+    /// <summary>Failover of this replica (the <c>failover:</c> section); null means this process competes for no leadership.</summary>
+    public FailoverOptions? Failover { get; set; }
+
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
 }

@@ -46,6 +46,36 @@ internal sealed class BulwarkOptionsBinder
         new("reason", (b, n, m) => b.Text(n, v => m.Reason = v)),
     ];
 
+    private static readonly (string Name, CoordinatorBackend Value)[] BackendNames =
+        [("sqlite", CoordinatorBackend.Sqlite), ("postgresql", CoordinatorBackend.PostgreSql), ("etcd", CoordinatorBackend.Etcd)];
+
+    private static readonly (string Name, bool Value)[] BooleanNames = [("true", true), ("false", false)];
+
+    private static readonly Key<FailoverCoordinatorOptions>[] CoordinatorKeys =
+    [
+        new("backend", (b, n, c) => b.Choice(n, BackendNames, v => c.Backend = v)),
+        new("path", (b, n, c) => b.Text(n, v => c.Path = v ?? "")),
+        new("connectionString", (b, n, c) => b.Text(n, v => c.ConnectionString = v)),
+        new("endpoints", (b, n, c) => b.Text(n, v => c.Endpoints = v)),
+    ];
+
+    private static readonly Key<FailoverGroupOptions>[] FailoverGroupKeys =
+    [
+        new("name", (b, n, g) => b.Text(n, v => g.Name = v ?? "")),
+        new("trading", (b, n, g) => b.Choice(n, BooleanNames, v => g.Trading = v)),
+        new("leaseSeconds", (b, n, g) => b.Number(n, v => g.LeaseSeconds = v)),
+        new("renewIntervalSeconds", (b, n, g) => b.Number(n, v => g.RenewIntervalSeconds = v)),
+        new("retryIntervalSeconds", (b, n, g) => b.Number(n, v => g.RetryIntervalSeconds = v)),
+        new("safetyMarginSeconds", (b, n, g) => b.Number(n, v => g.SafetyMarginSeconds = v)),
+    ];
+
+    private static readonly Key<FailoverOptions>[] FailoverKeys =
+    [
+        new("replica", (b, n, f) => b.Text(n, v => f.Replica = v ?? "")),
+        new("coordinator", (b, n, f) => b.Object(n, f.Coordinator, CoordinatorKeys)),
+        new("groups", (b, n, f) => b.List(n, f.Groups, b.FailoverGroup)),
+    ];
+
     private static readonly Key<BulwarkOptions>[] RootKeys =
     [
         new("availabilityTarget", (b, n, o) => b.Number(n, v => o.AvailabilityTarget = v)),
@@ -55,6 +85,7 @@ internal sealed class BulwarkOptionsBinder
         new("dataDirectory", (b, n, o) => b.Text(n, v => o.DataDirectory = v ?? "")),
         new("components", (b, n, o) => b.List(n, o.Components, b.Component)),
         new("availability", (b, n, o) => b.Object(n, o.Availability, AvailabilityKeys)),
+        new("failover", (b, n, o) => b.Object(n, o.Failover ??= new FailoverOptions(), FailoverKeys)),
     ];
 
     private static readonly Key<ComponentOptions>[] ComponentKeys =
@@ -225,6 +256,13 @@ internal sealed class BulwarkOptionsBinder
         var slo = new SloOptions();
         Object(node, slo, SloKeys);
         return slo;
+    }
+
+    private FailoverGroupOptions FailoverGroup(Node node)
+    {
+        var group = new FailoverGroupOptions();
+        Object(node, group, FailoverGroupKeys);
+        return group;
     }
 
     private MaintenanceWindowOptions Maintenance(Node node)

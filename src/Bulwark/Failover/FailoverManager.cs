@@ -153,13 +153,15 @@ public sealed class FailoverManager : IAsyncDisposable
             record = new FailoverRecord
             {
                 Group = elector.Group,
-                Cause = lease.ByHandover ? $"switchover from {previous.Holder}" : $"lease of {previous.Holder} expired",
+                Cause = lease.ByHandover ? $"switchover from {previous.Holder}"
+                    : previous.Released ? $"{previous.Holder} resigned"
+                    : $"lease of {previous.Holder} expired",
                 OldLeader = previous.Holder,
                 NewLeader = elector.Holder,
                 TokenBefore = previous.Token.Value,
                 TokenAfter = lease.Token.Value,
                 LastSeenAliveAt = previous.LastRenewedAt,
-                FaultDetectedAt = lease.ByHandover ? null : Min(previous.LastRenewedAt + elector.Options.Ttl, change.RequestedAt ?? at),
+                FaultDetectedAt = lease.ByHandover || previous.Released ? null : Min(previous.LastRenewedAt + elector.Options.Ttl, change.RequestedAt ?? at),
                 FailoverStartedAt = change.RequestedAt ?? at,
                 NewLeaderActiveAt = at,
                 IsSwitchover = lease.ByHandover,

@@ -38,7 +38,11 @@ public sealed record Lease(string Group, string Holder, FencingToken Token, Time
 /// saw), by the coordinator's clock where it has one (PostgreSQL's server clock, the machine's for SQLite) and by the
 /// holder's wall clock for etcd.
 /// </summary>
-public sealed record PreviousTerm(string Holder, FencingToken Token, DateTimeOffset LastRenewedAt);
+public sealed record PreviousTerm(string Holder, FencingToken Token, DateTimeOffset LastRenewedAt)
+{
+    /// <summary>True when its holder released it (stopped or resigned) rather than letting it expire; etcd cannot tell (false).</summary>
+    public bool Released { get; init; }
+}
 
 /// <summary>A group's lease as the coordinator holds it now (valid or not), with any hand-over requested.</summary>
 public sealed record LeaseRecord(string Group, string Holder, FencingToken Token, DateTimeOffset RenewedAt, DateTimeOffset ExpiresAt)

@@ -98,7 +98,7 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
             return new Lease(group, holder, new FencingToken(epoch + 1), ttl)
             {
                 Previous = current is { Epoch: > 0 } previous
-                    ? new PreviousTerm(previous.Holder, new FencingToken(previous.Epoch), DateTimeOffset.FromUnixTimeMilliseconds(previous.RenewedMs))
+                    ? new PreviousTerm(previous.Holder, new FencingToken(previous.Epoch), DateTimeOffset.FromUnixTimeMilliseconds(previous.RenewedMs)) { Released = previous.ExpiresMs == 0 }
                     : null,
                 ByHandover = byHandover,
             };

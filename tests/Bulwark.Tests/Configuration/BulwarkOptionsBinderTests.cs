@@ -73,9 +73,7 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     public void Bind_DelegatedSections_AreNotReportedAndStayReadable()
     {
         var yaml = ConfigurationFiles.Valid + """
-            Failover: {mode: lease}
-            recovery:
-              plans: []
+            Recovery: {plans: [], mode: runbooks}
             redundancy:
               replicas: 4
             server:
@@ -87,7 +85,7 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.NotNull(result.Configuration);
-        Assert.Equal("lease", result.Configuration["failover:mode"]);
+        Assert.Equal("runbooks", result.Configuration["recovery:mode"]);
     }
 
     [Fact]
