@@ -19,6 +19,7 @@ internal static class BulwarkCli
         root.Subcommands.Add(AvailabilityCommands.Sla(stdout, stderr));
         root.Subcommands.Add(AvailabilityCommands.Incidents(stdout, stderr));
         root.Subcommands.Add(AvailabilityCommands.Slo(stdout, stderr));
+        root.Subcommands.Add(FailoverCommands.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

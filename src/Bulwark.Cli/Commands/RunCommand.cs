@@ -59,7 +59,23 @@ internal static class RunCommand
             })
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
-        var system = SafetySystem.Create(options, TimeProvider.System, loggers);
+        // The embedded SQLite coordinator is the system's own; PostgreSQL and etcd come from their packages.
+        Bulwark.Failover.ILeaseCoordinator? leases = null;
+        if (options.Failover is { Coordinator.Backend: not CoordinatorBackend.Sqlite })
+        {
+            try
+            {
+                leases = await Coordinators.OpenAsync(options, stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await stderr.WriteLineAsync($"error: cannot reach the lease coordinator ({Coordinators.Describe(options)}): {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        }
+
+        await using var ownedLeases = ((IAsyncDisposable?)leases ?? NoCoordinator.Instance).ConfigureAwait(false);
+        var system = SafetySystem.Create(options, TimeProvider.System, loggers, eventStore: null, leaseCoordinator: leases);
         await using (system.ConfigureAwait(false))
         {
             var output = TextWriter.Synchronized(stdout);
@@ -72,6 +88,13 @@ internal static class RunCommand
             {
                 await stderr.WriteLineAsync($"error: cannot open the store at {system.DatabasePath}: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
+            }
+
+            foreach (var elector in system.Failover?.Electors ?? [])
+            {
+                elector.Changed += change => output.WriteLine(json
+                    ? Text.JsonLine(new { kind = "failover.leadership", group = elector.Group, replica = elector.Holder, change.IsLeader, token = change.Token?.Value, change.Reason })
+                    : $"{Text.Time(change.At)}  failover  {elector.Holder} {(change.IsLeader ? "leads" : "no longer leads")} {elector.Group} (token {change.Token?.Value}): {change.Reason}");
             }
 
             if (!json)
@@ -156,4 +179,12 @@ internal static class RunCommand
 
     internal static string Line(SafetyEvent e) =>
         $"{Text.Time(e.Time)}  {e.Subject,-20} {e.From,-10} -> {e.To,-10}  {e.Cause}{(e.Sequence == 0 ? "  [NOT RECORDED: store unwritable]" : "")}";
+}
+
+/// <summary>Nothing to dispose: stands in when the system owns its coordinator (SQLite) or has none.</summary>
+internal sealed class NoCoordinator : IAsyncDisposable
+{
+    public static readonly NoCoordinator Instance = new();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
