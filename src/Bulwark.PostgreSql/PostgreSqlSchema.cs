@@ -11,6 +11,14 @@ internal static class PostgreSqlSchema
     public const long AppendLock = 0x42756c7761726c;
 
     private const string Ddl = """
+        CREATE TABLE IF NOT EXISTS bulwark_kill_switches (
+          scope     text PRIMARY KEY,
+          engaged   boolean NOT NULL,
+          who       text NOT NULL,
+          reason    text NOT NULL,
+          revision  bigint NOT NULL
+        );
+        CREATE SEQUENCE IF NOT EXISTS bulwark_kill_switch_revisions;
         CREATE TABLE IF NOT EXISTS bulwark_leases (
           group_name  text PRIMARY KEY,
           holder      text NOT NULL,

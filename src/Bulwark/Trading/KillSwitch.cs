@@ -37,6 +37,12 @@ public sealed class KillSwitch
         _store = store ?? throw new ArgumentNullException(nameof(store));
     }
 
+    /// <summary>The gate this switch stops.</summary>
+    internal RiskGate Gate => _gate;
+
+    /// <summary>Raised after every engage and release is recorded here (the scope, engaged or not, who, why).</summary>
+    public event Action<KillSwitchState>? Changed;
+
     /// <summary>Raised after an engage is recorded: the engine subscribes and cancels every working order in scope.</summary>
     public event EventHandler<CancelAllRequestedEventArgs>? CancelAllRequested;
 
@@ -73,6 +79,7 @@ public sealed class KillSwitch
         }
 
         CancelAllRequested?.Invoke(this, new CancelAllRequestedEventArgs(scope, working, who, reason));
+        Changed?.Invoke(new KillSwitchState(scope.ToString(), true, who, reason));
     }
 
     /// <summary>
@@ -99,6 +106,8 @@ public sealed class KillSwitch
         {
             _serial.Release();
         }
+
+        Changed?.Invoke(new KillSwitchState(scope.ToString(), false, who, reason));
     }
 
     /// <summary>True when the switch of exactly this scope is engaged.</summary>

@@ -497,9 +497,12 @@ public sealed partial class RiskGate
             throw new ArgumentOutOfRangeException(nameof(token), "a fencing token is positive");
         }
 
-        // Volatile.Write: release; pairs with the Volatile.Read in Check.
-        Volatile.Write(ref _leadership, token?.Value ?? 0);
+        Leadership.For(this).SetTerm(token);
     }
+
+    /// <summary>-1: not required; 0: closed; &gt; 0: open with that token. Written by <see cref="Leadership"/> only.</summary>
+    internal void WriteLeadership(long value) =>
+        Volatile.Write(ref _leadership, value); // release; pairs with the Volatile.Read in Check
 
     /// <summary>
     /// Feeds the reference price (last trade or mid) of a symbol, stamped with the gate's clock. A missing or

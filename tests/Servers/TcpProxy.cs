@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bulwark.Nemesis.Tests;
+namespace Bulwark.Tests.Servers;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 between one replica and its coordinator, so the nemesis can cut that replica off alone.

@@ -1,0 +1,204 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bulwark.Trading;
+
+/// <summary>A kill switch's state for one scope: engaged or released, by whom and why.</summary>
+/// <param name="Scope">The scope's text form (<c>firm</c>, <c>account:A1</c>, ...).</param>
+/// <param name="Engaged">True when engaged.</param>
+/// <param name="Who">Who engaged or released it.</param>
+/// <param name="Reason">Why.</param>
+public sealed record KillSwitchState(string Scope, bool Engaged, string Who, string Reason)
+{
+    /// <summary>The installation-wide order of changes, from the backend (0 for a local change not yet published).</summary>
+    public long Revision { get; init; }
+}
+
+/// <summary>
+/// The installation's kill switches, shared by every node (etcd keys with a watch; a PostgreSQL table with
+/// LISTEN/NOTIFY). The authoritative state is the backend's; each node follows it.
+/// </summary>
+public interface IKillSwitchChannel : IAsyncDisposable
+{
+    /// <summary>Writes a scope's state for every node; returns it with the revision the backend gave it.</summary>
+    ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Every scope's state.</summary>
+    ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Follows the shared state until cancelled: on every (re)connection it calls <paramref name="connected"/>(false)
+    /// while cut off, re-reads every scope into <paramref name="changed"/>, then calls <paramref name="connected"/>(true)
+    /// and reports each change as it comes. A lost connection calls <paramref name="connected"/>(false) at once.
+    /// </summary>
+    Task FollowAsync(Func<KillSwitchState, Task> changed, Action<bool> connected, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Shares one node's kill switch with the installation. A local engage or release is applied here first (a slow
+/// channel never delays a stop) and then published; a change published by another node is applied to this node's
+/// switch (an engage raises the same cancel-all; a scope this node does not trade is ignored). While the channel is cut off, or until it has been re-read after a
+/// loss, the gate treats itself as not leader: it sends no new order it cannot prove is allowed.
+/// </summary>
+public sealed class KillSwitchReplication : IAsyncDisposable
+{
+    private readonly KillSwitch _killSwitch;
+    private readonly IKillSwitchChannel _channel;
+    private readonly ILogger _logger;
+    private readonly Lock _sync = new();
+    private readonly Dictionary<string, KillSwitchState> _shared = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _publishing = new(1, 1);
+    private Task? _following;
+    private TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private KillSwitchReplication(KillSwitch killSwitch, IKillSwitchChannel channel, ILogger logger)
+    {
+        _killSwitch = killSwitch;
+        _channel = channel;
+        _logger = logger;
+    }
+
+    /// <summary>Raised with each change that came from the shared state and was applied here.</summary>
+    public event Action<KillSwitchState>? Applied;
+
+    /// <summary>Raised when the channel is lost (false) and when the state has been re-read after a loss (true).</summary>
+    public event Action<bool>? SyncChanged;
+
+    /// <summary>True while the channel is connected and its state has been read since the last loss.</summary>
+    public bool InSync { get; private set; }
+
+    /// <summary>
+    /// Starts sharing <paramref name="killSwitch"/> through <paramref name="channel"/>. The gate is closed (not leader)
+    /// until the shared state has been read once; the returned task completes then, or when
+    /// <paramref name="cancellationToken"/> gives up waiting (the replication keeps trying in the background).
+    /// </summary>
+    public static async Task<KillSwitchReplication> StartAsync(
+        KillSwitch killSwitch, IKillSwitchChannel channel, ILogger<KillSwitchReplication>? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(killSwitch);
+        ArgumentNullException.ThrowIfNull(channel);
+        var replication = new KillSwitchReplication(killSwitch, channel, (ILogger?)logger ?? NullLogger.Instance);
+        Leadership.For(killSwitch.Gate).SetKillSwitchInSync(false);
+        killSwitch.Changed += replication.OnLocalChange;
+        replication._following = Task.Run(() => channel.FollowAsync(replication.OnSharedChangeAsync, replication.OnConnection, replication._stopping.Token));
+        await replication._firstSync.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return replication;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _killSwitch.Changed -= OnLocalChange;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_following is not null)
+        {
+            try
+            {
+                await _following.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stopping.Dispose();
+        _publishing.Dispose();
+    }
+
+    private void OnConnection(bool connected)
+    {
+        InSync = connected;
+        Leadership.For(_killSwitch.Gate).SetKillSwitchInSync(connected);
+        if (connected)
+        {
+            _firstSync.TrySetResult();
+        }
+
+        KillSwitchLog.Sync(_logger, connected);
+        SyncChanged?.Invoke(connected);
+    }
+
+    private async Task OnSharedChangeAsync(KillSwitchState state)
+    {
+        lock (_sync)
+        {
+            if (_shared.TryGetValue(state.Scope, out var known) && known.Revision >= state.Revision)
+            {
+                return; // already seen (a re-read after reconnecting repeats what is known)
+            }
+
+            _shared[state.Scope] = state;
+        }
+
+        if (!TradingScope.TryParse(state.Scope, out var scope) || _killSwitch.Gate.Universe.ScopeIndex(scope) < 0)
+        {
+            // An account, strategy or symbol this gate does not trade: nothing of it can pass here anyway.
+            return;
+        }
+
+        if (_killSwitch.IsEngaged(scope) == state.Engaged)
+        {
+            return;
+        }
+
+        if (state.Engaged)
+        {
+            await _killSwitch.EngageAsync(scope, state.Who, state.Reason, _stopping.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await _killSwitch.ReleaseAsync(scope, state.Who, state.Reason, _stopping.Token).ConfigureAwait(false);
+        }
+
+        Applied?.Invoke(state);
+    }
+
+    private void OnLocalChange(KillSwitchState state)
+    {
+        lock (_sync)
+        {
+            if (_shared.TryGetValue(state.Scope, out var known) && known.Engaged == state.Engaged)
+            {
+                return; // the shared state already says so (this change came from it)
+            }
+        }
+
+        _ = PublishAsync(state);
+    }
+
+    private async Task PublishAsync(KillSwitchState state)
+    {
+        await _publishing.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            var published = await _channel.PublishAsync(state, _stopping.Token).ConfigureAwait(false);
+            lock (_sync)
+            {
+                if (!_shared.TryGetValue(state.Scope, out var known) || known.Revision < published.Revision)
+                {
+                    _shared[state.Scope] = published;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            // Not shared: this node stays as it is (engaged stays engaged); the other nodes do not hear of it.
+            KillSwitchLog.PublishFailed(_logger, state.Scope, state.Engaged, ex);
+        }
+        finally
+        {
+            _publishing.Release();
+        }
+    }
+}
+
+/// <summary>Kill-switch replication log messages; event ids 500–519.</summary>
+internal static partial class KillSwitchLog
+{
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "Shared kill-switch state in sync: {InSync}")]
+    public static partial void Sync(ILogger logger, bool inSync);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "Kill switch {Scope} (engaged: {Engaged}) could not be shared with the other nodes")]
+    public static partial void PublishFailed(ILogger logger, string scope, bool engaged, Exception exception);
+}
