@@ -189,7 +189,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
     /// A sample's own build output (built by the project reference, same configuration): run from there with its own
     /// dependencies, not from this folder, where the web sample's shared framework leaves some of them out.
     /// </summary>
-    private static string Sample(string name)
+    internal static string Sample(string name)
     {
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var (framework, configuration) = (bin.Name, bin.Parent!.Name);

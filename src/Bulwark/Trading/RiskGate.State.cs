@@ -13,9 +13,10 @@ public sealed partial class RiskGate
     internal const int CircuitBreakerSource = 3;
     internal const int SystemStateSource = 4;
     internal const int RepeatedExecutionSource = 5;
-    internal const int SourceCount = 6;
+    internal const int CapacitySource = 6;
+    internal const int SourceCount = 7;
 
-    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution"];
+    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity"];
 
     // One lock for everything off the order path; Check never takes it.
     private readonly Lock _sync = new();
