@@ -64,7 +64,8 @@ public abstract class KillSwitchPropagationTests(ITestOutputHelper output)
 
                 // The n-th applied line of each node is this round's (changes alternate, none is skipped).
                 var word = engage ? "engaged" : "released";
-                await WaitAsync(() => nodes.All(n => Applied(n).Count >= round), $"round {round}: every node applied {word}");
+                await WaitAsync(() => nodes.All(n => Applied(n).Count >= round),
+                    () => $"round {round}: every node applied {word}; nodes: " + string.Join(" | ", nodes.Select(n => string.Join(" / ", n.Stdout.Split('\n').TakeLast(4)))));
                 foreach (var node in nodes)
                 {
                     var (state, at) = Applied(node)[round - 1];
@@ -109,12 +110,14 @@ public abstract class KillSwitchPropagationTests(ITestOutputHelper output)
 
     private static long Micros() => (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
+    private static Task WaitAsync(Func<bool> condition, string what) => WaitAsync(condition, () => what);
+
+    private static async Task WaitAsync(Func<bool> condition, Func<string> what)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (long)(Deadline.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (!condition())
         {
-            Assert.True(TimeProvider.System.GetTimestamp() < deadline, $"not within {Deadline.TotalSeconds} s: {what}");
+            Assert.True(TimeProvider.System.GetTimestamp() < deadline, $"not within {Deadline.TotalSeconds} s: {what()}");
             await Task.Delay(5);
         }
     }

@@ -42,15 +42,20 @@ public interface IKillSwitchChannel : IAsyncDisposable
 /// </summary>
 public sealed class KillSwitchReplication : IAsyncDisposable
 {
+    private static readonly TimeSpan RetryPublish = TimeSpan.FromMilliseconds(200);
+    private static readonly AsyncLocal<bool> ApplyingShared = new();
     private readonly KillSwitch _killSwitch;
     private readonly IKillSwitchChannel _channel;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly Dictionary<string, KillSwitchState> _shared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _publishing = new(1, 1);
+    private readonly SemaphoreSlim _applying = new(1, 1);
+    private readonly System.Threading.Channels.Channel<KillSwitchState> _outbox =
+        System.Threading.Channels.Channel.CreateUnbounded<KillSwitchState>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
     private Task? _following;
-    private TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _publishing;
+    private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private KillSwitchReplication(KillSwitch killSwitch, IKillSwitchChannel channel, ILogger logger)
     {
@@ -81,6 +86,7 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         var replication = new KillSwitchReplication(killSwitch, channel, (ILogger?)logger ?? NullLogger.Instance);
         Leadership.For(killSwitch.Gate).SetKillSwitchInSync(false);
         killSwitch.Changed += replication.OnLocalChange;
+        replication._publishing = Task.Run(replication.PublishLoopAsync);
         replication._following = Task.Run(() => channel.FollowAsync(replication.OnSharedChangeAsync, replication.OnConnection, replication._stopping.Token));
         await replication._firstSync.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return replication;
@@ -90,12 +96,13 @@ public sealed class KillSwitchReplication : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _killSwitch.Changed -= OnLocalChange;
+        _outbox.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_following is not null)
+        foreach (var task in new[] { _following, _publishing })
         {
             try
             {
-                await _following.ConfigureAwait(false);
+                await (task ?? Task.CompletedTask).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -103,7 +110,7 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         }
 
         _stopping.Dispose();
-        _publishing.Dispose();
+        _applying.Dispose();
     }
 
     private void OnConnection(bool connected)
@@ -119,77 +126,142 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         SyncChanged?.Invoke(connected);
     }
 
+    /// <summary>A state from the backend: remembered when newer than what is known, then reconciled.</summary>
     private async Task OnSharedChangeAsync(KillSwitchState state)
     {
         lock (_sync)
         {
-            if (_shared.TryGetValue(state.Scope, out var known) && known.Revision >= state.Revision)
+            var scope = ScopeOf(state.Scope);
+            if (scope.Latest is { } known && known.Revision >= state.Revision)
             {
                 return; // already seen (a re-read after reconnecting repeats what is known)
             }
 
-            _shared[state.Scope] = state;
+            scope.Latest = state;
         }
 
-        if (!TradingScope.TryParse(state.Scope, out var scope) || _killSwitch.Gate.Universe.ScopeIndex(scope) < 0)
-        {
-            // An account, strategy or symbol this gate does not trade: nothing of it can pass here anyway.
-            return;
-        }
+        await ReconcileAsync(state.Scope).ConfigureAwait(false);
+    }
 
-        if (_killSwitch.IsEngaged(scope) == state.Engaged)
+    /// <summary>
+    /// Brings this node to the newest shared state of a scope, unless a local change of it is still being published
+    /// (that change comes later in the backend's order, so it wins) or the newest shared state is not newer than this
+    /// node's own last published change (an echo of an older change must never undo a newer local one).
+    /// </summary>
+    private async Task ReconcileAsync(string name)
+    {
+        await _applying.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            KillSwitchState target;
+            lock (_sync)
+            {
+                var scope = ScopeOf(name);
+                if (scope.Pending > 0 || scope.Latest is not { } latest || latest.Revision <= scope.Published)
+                {
+                    return;
+                }
 
-        if (state.Engaged)
-        {
-            await _killSwitch.EngageAsync(scope, state.Who, state.Reason, _stopping.Token).ConfigureAwait(false);
-        }
-        else
-        {
-            await _killSwitch.ReleaseAsync(scope, state.Who, state.Reason, _stopping.Token).ConfigureAwait(false);
-        }
+                target = latest;
+            }
 
-        Applied?.Invoke(state);
+            if (!TradingScope.TryParse(target.Scope, out var tradingScope) || _killSwitch.Gate.Universe.ScopeIndex(tradingScope) < 0 ||
+                _killSwitch.IsEngaged(tradingScope) == target.Engaged)
+            {
+                return; // a scope this gate does not trade (nothing of it passes here), or already so
+            }
+
+            ApplyingShared.Value = true;
+            try
+            {
+                if (target.Engaged)
+                {
+                    await _killSwitch.EngageAsync(tradingScope, target.Who, target.Reason, _stopping.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _killSwitch.ReleaseAsync(tradingScope, target.Who, target.Reason, _stopping.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                ApplyingShared.Value = false;
+            }
+
+            Applied?.Invoke(target);
+        }
+        finally
+        {
+            _applying.Release();
+        }
     }
 
     private void OnLocalChange(KillSwitchState state)
     {
+        if (ApplyingShared.Value)
+        {
+            return; // this change came from the shared state
+        }
+
         lock (_sync)
         {
-            if (_shared.TryGetValue(state.Scope, out var known) && known.Engaged == state.Engaged)
-            {
-                return; // the shared state already says so (this change came from it)
-            }
+            ScopeOf(state.Scope).Pending++;
         }
 
-        _ = PublishAsync(state);
+        _outbox.Writer.TryWrite(state);
     }
 
-    private async Task PublishAsync(KillSwitchState state)
+    /// <summary>Publishes local changes one at a time, in the order they happened, retrying each until it is shared.</summary>
+    private async Task PublishLoopAsync()
     {
-        await _publishing.WaitAsync(_stopping.Token).ConfigureAwait(false);
-        try
+        await foreach (var state in _outbox.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
         {
-            var published = await _channel.PublishAsync(state, _stopping.Token).ConfigureAwait(false);
-            lock (_sync)
+            while (true)
             {
-                if (!_shared.TryGetValue(state.Scope, out var known) || known.Revision < published.Revision)
+                try
                 {
-                    _shared[state.Scope] = published;
+                    var published = await _channel.PublishAsync(state, _stopping.Token).ConfigureAwait(false);
+                    lock (_sync)
+                    {
+                        var scope = ScopeOf(state.Scope);
+                        scope.Published = Math.Max(scope.Published, published.Revision);
+                        scope.Pending--;
+                    }
+
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+                {
+                    // Not shared yet: this node stays as it is (an engage stays engaged here) and tries again.
+                    KillSwitchLog.PublishFailed(_logger, state.Scope, state.Engaged, ex);
+                    await Task.Delay(RetryPublish, _stopping.Token).ConfigureAwait(false);
                 }
             }
+
+            // A change another node made while ours was on its way, and newer than ours, applies now.
+            await ReconcileAsync(state.Scope).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+    }
+
+    private Scope ScopeOf(string name)
+    {
+        if (!_scopes.TryGetValue(name, out var scope))
         {
-            // Not shared: this node stays as it is (engaged stays engaged); the other nodes do not hear of it.
-            KillSwitchLog.PublishFailed(_logger, state.Scope, state.Engaged, ex);
+            scope = new Scope();
+            _scopes[name] = scope;
         }
-        finally
-        {
-            _publishing.Release();
-        }
+
+        return scope;
+    }
+
+    /// <summary>What this node knows of one scope (guarded by <see cref="_sync"/>).</summary>
+    private sealed class Scope
+    {
+        public KillSwitchState? Latest { get; set; }
+
+        public long Published { get; set; }
+
+        public int Pending { get; set; }
     }
 }
 
