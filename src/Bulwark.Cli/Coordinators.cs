@@ -1,6 +1,7 @@
 using Bulwark.Etcd;
 using Bulwark.Failover;
 using Bulwark.PostgreSql;
+using Bulwark.Trading;
 
 namespace Bulwark.Cli;
 
@@ -16,6 +17,22 @@ internal static class Coordinators
             CoordinatorBackend.PostgreSql => await PostgreSqlLeaseCoordinator.OpenAsync(coordinator.ConnectionString!, cancellationToken).ConfigureAwait(false),
             CoordinatorBackend.Etcd => new EtcdLeaseCoordinator(coordinator.Endpoints!),
             _ => await SqliteLeaseCoordinator.OpenAsync(Path.Combine(options.DataDirectory, coordinator.Path), cancellationToken: cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>The kill-switch channel of a coordinator that shares it (PostgreSQL, etcd); null otherwise or without trading.</summary>
+    public static async Task<IKillSwitchChannel?> OpenKillSwitchAsync(BulwarkOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Failover?.Coordinator is not { SharesKillSwitch: true } coordinator || options.Trading is null)
+        {
+            return null;
+        }
+
+        return coordinator.Backend switch
+        {
+            CoordinatorBackend.PostgreSql => await PostgreSqlKillSwitchChannel.OpenAsync(coordinator.ConnectionString!, cancellationToken).ConfigureAwait(false),
+            CoordinatorBackend.Etcd => new EtcdKillSwitchChannel(coordinator.Endpoints!),
+            _ => null,
         };
     }
 

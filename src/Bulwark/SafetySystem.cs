@@ -4,6 +4,7 @@ using Bulwark.Availability;
 using Bulwark.Configuration;
 using Bulwark.Diagnostics;
 using Bulwark.Failover;
+using Bulwark.Failover.Routing;
 using Bulwark.Health;
 using Bulwark.Health.Checks;
 using Bulwark.Storage;
@@ -34,15 +35,18 @@ public sealed class SafetySystem : IAsyncDisposable
     private TradingSafetyBridge? _trading;
     private AvailabilityMonitor? _availability;
     private readonly ILeaseCoordinator? _suppliedLeases;
+    private readonly IKillSwitchChannel? _killSwitchChannel;
+    private KillSwitchReplication? _killSwitchReplication;
     private ILeaseCoordinator? _ownedLeases;
     private FailoverManager? _failover;
     private CancellationTokenSource? _availabilityStopping;
     private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
 
-    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory, ILeaseCoordinator? leases)
+    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory, ILeaseCoordinator? leases, IKillSwitchChannel? killSwitchChannel)
     {
         _suppliedLeases = leases;
+        _killSwitchChannel = killSwitchChannel;
         _options = options;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -70,8 +74,14 @@ public sealed class SafetySystem : IAsyncDisposable
     /// The lease coordinator of the <c>failover:</c> section; when null, the SQLite file it names under the data
     /// directory (PostgreSQL and etcd coordinators come from Bulwark.PostgreSql and Bulwark.Etcd, and must be passed).
     /// </param>
-    public static SafetySystem Create(BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null, ILeaseCoordinator? leaseCoordinator = null) =>
-        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null, leaseCoordinator);
+    /// <param name="killSwitchChannel">
+    /// Where the kill switch is shared with the installation's other nodes, when <c>failover.coordinator</c> shares it
+    /// (PostgreSqlKillSwitchChannel, EtcdKillSwitchChannel).
+    /// </param>
+    public static SafetySystem Create(
+        BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null,
+        ILeaseCoordinator? leaseCoordinator = null, IKillSwitchChannel? killSwitchChannel = null) =>
+        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null, leaseCoordinator, killSwitchChannel);
 
     internal static SafetySystem Create(
         BulwarkOptions options,
@@ -81,7 +91,8 @@ public sealed class SafetySystem : IAsyncDisposable
         IServiceProvider? services,
         IMeterFactory? meterFactory,
         IReadOnlyCollection<string>? healthCheckRegistrations,
-        ILeaseCoordinator? leaseCoordinator = null)
+        ILeaseCoordinator? leaseCoordinator = null,
+        IKillSwitchChannel? killSwitchChannel = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = BulwarkOptionsValidator.Validate(options, healthCheckRegistrations);
@@ -90,7 +101,7 @@ public sealed class SafetySystem : IAsyncDisposable
             throw new BulwarkOptionsException(errors);
         }
 
-        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory, leaseCoordinator);
+        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory, leaseCoordinator, killSwitchChannel);
     }
 
     /// <summary>
@@ -245,7 +256,20 @@ public sealed class SafetySystem : IAsyncDisposable
 
         _failover = await FailoverManager.StartAsync(
             store, TimeSpan.FromSeconds(_options.MaxRecoveryTimeSeconds), _time, _loggerFactory.CreateLogger<FailoverManager>(), cancellationToken).ConfigureAwait(false);
-        foreach (var group in failover.Groups)
+        if (failover.Coordinator.SharesKillSwitch && _trading is not null)
+        {
+            var channel = _killSwitchChannel ?? throw new InvalidOperationException(
+                "failover.coordinator shares the kill switch: pass its channel to SafetySystem.Create (PostgreSqlKillSwitchChannel, EtcdKillSwitchChannel); the bulwark command does.");
+
+            // Trading waits for the shared state (not leader until read); the start does not wait longer than this.
+            using var firstRead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            firstRead.CancelAfter(TimeSpan.FromSeconds(5));
+            _killSwitchReplication = await KillSwitchReplication.StartAsync(
+                _trading.KillSwitch, channel, _loggerFactory.CreateLogger<KillSwitchReplication>(), firstRead.Token).ConfigureAwait(false);
+        }
+
+        StartRouting(failover);
+        foreach (var group in failover.Groups.Where(g => g.Strategy == FailoverStrategy.ActivePassive))
         {
             var elector = new LeaderElector(leases, group.Name, failover.Replica, group.ToElectorOptions(), _time);
             _failover.Track(elector);
@@ -256,6 +280,47 @@ public sealed class SafetySystem : IAsyncDisposable
 
             await elector.StartAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Pools for active-active and load-balanced groups (health from their components), breakers for circuit-breaker groups.</summary>
+    private void StartRouting(FailoverOptions failover)
+    {
+        var pools = new Dictionary<string, ReplicaPool>(StringComparer.Ordinal);
+        var breakers = new Dictionary<string, CircuitBreakerFailover>(StringComparer.Ordinal);
+        foreach (var group in failover.Groups)
+        {
+            var endpoints = group.Replicas.Select(r => new ReplicaEndpoint(r.Name, r.Address, r.Weight)).ToList();
+            switch (group.Strategy)
+            {
+                case FailoverStrategy.ActiveActive or FailoverStrategy.LoadBalanced:
+                    var pool = new ReplicaPool(group.Name, group.Strategy, endpoints);
+                    foreach (var replica in endpoints)
+                    {
+                        pool.ReportHealth(replica.Name, _manager!.GetState(replica.Name));
+                    }
+
+                    _manager!.Transitioned += e =>
+                    {
+                        if (e.Kind == EventKinds.ComponentState && endpoints.Exists(r => r.Name == e.Subject) && Enum.TryParse<SafetyState>(e.To, out var state))
+                        {
+                            pool.ReportHealth(e.Subject, state);
+                        }
+                    };
+                    if (group.RequiredHealthy > 0 && _trading is not null)
+                    {
+                        _ = new CapacityPolicy(pool, _trading.Gate, group.RequiredHealthy, group.BelowCapacity);
+                    }
+
+                    pools[group.Name] = pool;
+                    break;
+                case FailoverStrategy.CircuitBreaker:
+                    breakers[group.Name] = new CircuitBreakerFailover(group.Name, endpoints, timeProvider: _time);
+                    break;
+            }
+        }
+
+        _failover!.Pools = pools;
+        _failover.Breakers = breakers;
     }
 
     /// <summary>Reads new events, appends the burn-rate alerts they call for, and reads those back.</summary>
@@ -358,6 +423,11 @@ public sealed class SafetySystem : IAsyncDisposable
         if (_trading is not null)
         {
             await _trading.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_killSwitchReplication is not null)
+        {
+            await _killSwitchReplication.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_failover is not null)

@@ -61,11 +61,13 @@ internal static class RunCommand
 
         // The embedded SQLite coordinator is the system's own; PostgreSQL and etcd come from their packages.
         Bulwark.Failover.ILeaseCoordinator? leases = null;
+        Bulwark.Trading.IKillSwitchChannel? killSwitchChannel = null;
         if (options.Failover is { Coordinator.Backend: not CoordinatorBackend.Sqlite })
         {
             try
             {
                 leases = await Coordinators.OpenAsync(options, stopping).ConfigureAwait(false);
+                killSwitchChannel = await Coordinators.OpenKillSwitchAsync(options, stopping).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -75,7 +77,8 @@ internal static class RunCommand
         }
 
         await using var ownedLeases = ((IAsyncDisposable?)leases ?? NoCoordinator.Instance).ConfigureAwait(false);
-        var system = SafetySystem.Create(options, TimeProvider.System, loggers, eventStore: null, leaseCoordinator: leases);
+        await using var ownedChannel = ((IAsyncDisposable?)killSwitchChannel ?? NoCoordinator.Instance).ConfigureAwait(false);
+        var system = SafetySystem.Create(options, TimeProvider.System, loggers, eventStore: null, leaseCoordinator: leases, killSwitchChannel: killSwitchChannel);
         await using (system.ConfigureAwait(false))
         {
             var output = TextWriter.Synchronized(stdout);

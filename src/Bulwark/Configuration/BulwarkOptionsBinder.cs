@@ -51,18 +51,41 @@ internal sealed class BulwarkOptionsBinder
 
     private static readonly (string Name, bool Value)[] BooleanNames = [("true", true), ("false", false)];
 
+    private static readonly (string Name, Failover.Routing.FailoverStrategy Value)[] StrategyNames =
+    [
+        ("active-passive", Failover.Routing.FailoverStrategy.ActivePassive),
+        ("active-active", Failover.Routing.FailoverStrategy.ActiveActive),
+        ("load-balanced", Failover.Routing.FailoverStrategy.LoadBalanced),
+        ("circuit-breaker", Failover.Routing.FailoverStrategy.CircuitBreaker),
+    ];
+
+    private static readonly (string Name, Trading.TradingState Value)[] DegradedStateNames =
+        [("reducing", Trading.TradingState.Reducing), ("halted", Trading.TradingState.Halted)];
+
+    private static readonly Key<FailoverReplicaOptions>[] ReplicaKeys =
+    [
+        new("name", (b, n, r) => b.Text(n, v => r.Name = v ?? "")),
+        new("address", (b, n, r) => b.Text(n, v => r.Address = v ?? "")),
+        new("weight", (b, n, r) => b.Number(n, v => r.Weight = v)),
+    ];
+
     private static readonly Key<FailoverCoordinatorOptions>[] CoordinatorKeys =
     [
         new("backend", (b, n, c) => b.Choice(n, BackendNames, v => c.Backend = v)),
         new("path", (b, n, c) => b.Text(n, v => c.Path = v ?? "")),
         new("connectionString", (b, n, c) => b.Text(n, v => c.ConnectionString = v)),
         new("endpoints", (b, n, c) => b.Text(n, v => c.Endpoints = v)),
+        new("shareKillSwitch", (b, n, c) => b.Choice(n, BooleanNames, v => c.ShareKillSwitch = v)),
     ];
 
     private static readonly Key<FailoverGroupOptions>[] FailoverGroupKeys =
     [
         new("name", (b, n, g) => b.Text(n, v => g.Name = v ?? "")),
         new("trading", (b, n, g) => b.Choice(n, BooleanNames, v => g.Trading = v)),
+        new("strategy", (b, n, g) => b.Choice(n, StrategyNames, v => g.Strategy = v)),
+        new("replicas", (b, n, g) => b.List(n, g.Replicas, b.Replica)),
+        new("requiredHealthy", (b, n, g) => b.Integer(n, v => g.RequiredHealthy = v)),
+        new("belowCapacity", (b, n, g) => b.Choice(n, DegradedStateNames, v => g.BelowCapacity = v)),
         new("leaseSeconds", (b, n, g) => b.Number(n, v => g.LeaseSeconds = v)),
         new("renewIntervalSeconds", (b, n, g) => b.Number(n, v => g.RenewIntervalSeconds = v)),
         new("retryIntervalSeconds", (b, n, g) => b.Number(n, v => g.RetryIntervalSeconds = v)),
@@ -256,6 +279,13 @@ internal sealed class BulwarkOptionsBinder
         var slo = new SloOptions();
         Object(node, slo, SloKeys);
         return slo;
+    }
+
+    private FailoverReplicaOptions Replica(Node node)
+    {
+        var replica = new FailoverReplicaOptions();
+        Object(node, replica, ReplicaKeys);
+        return replica;
     }
 
     private FailoverGroupOptions FailoverGroup(Node node)

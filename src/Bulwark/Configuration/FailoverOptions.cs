@@ -40,6 +40,28 @@ public sealed class FailoverCoordinatorOptions
 
     /// <summary>etcd: comma-separated member URLs, for example <c>http://127.0.0.1:2379</c> (required for that backend).</summary>
     public string? Endpoints { get; set; }
+
+    /// <summary>
+    /// Share the kill switch with every node through this coordinator (etcd watch, PostgreSQL LISTEN/NOTIFY). Default:
+    /// true for postgresql and etcd; SQLite cannot share it.
+    /// </summary>
+    public bool? ShareKillSwitch { get; set; }
+
+    /// <summary>Whether the kill switch is shared, after the default.</summary>
+    public bool SharesKillSwitch => ShareKillSwitch ?? Backend != CoordinatorBackend.Sqlite;
+}
+
+/// <summary>One replica of a routed group (active-active, load-balanced, circuit-breaker).</summary>
+public sealed class FailoverReplicaOptions
+{
+    /// <summary>The replica's name; for active-active and load-balanced groups, a component whose state is its health.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Where to reach it (opaque to Bulwark: a URL, host:port).</summary>
+    public string Address { get; set; } = "";
+
+    /// <summary>Its share when load-balanced. Default 1.</summary>
+    public double Weight { get; set; } = 1;
 }
 
 /// <summary>One failover group: the lease's timing, and whether the risk gate follows its leadership.</summary>
@@ -48,7 +70,19 @@ public sealed class FailoverGroupOptions
     /// <summary>The group's name (1 to 64 letters, digits, '.', '_' or '-').</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>When true, the risk gate trades only while this replica leads this group (at most one group).</summary>
+    /// <summary>active-passive (default: a lease, one leader), active-active, load-balanced or circuit-breaker.</summary>
+    public Failover.Routing.FailoverStrategy Strategy { get; set; } = Failover.Routing.FailoverStrategy.ActivePassive;
+
+    /// <summary>The replicas of a routed group (every strategy but active-passive), in order of preference.</summary>
+    public IList<FailoverReplicaOptions> Replicas { get; } = new List<FailoverReplicaOptions>();
+
+    /// <summary>Graceful degradation: healthy replicas needed for normal trading (active-active and load-balanced); 0 = none.</summary>
+    public int RequiredHealthy { get; set; }
+
+    /// <summary>Trading below <see cref="RequiredHealthy"/>: Reducing (default) or Halted.</summary>
+    public Bulwark.Trading.TradingState BelowCapacity { get; set; } = Bulwark.Trading.TradingState.Reducing;
+
+    /// <summary>When true, the risk gate trades only while this replica leads this group (active-passive; at most one group).</summary>
     public bool Trading { get; set; }
 
     /// <summary>Lease length in seconds. Default 2 (the 1 to 2 s keeps failover under 2 s at p99).</summary>

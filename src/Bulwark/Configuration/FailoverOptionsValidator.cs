@@ -31,6 +31,11 @@ internal static class FailoverOptionsValidator
                 break;
         }
 
+        if (coordinator.ShareKillSwitch == true && coordinator.Backend == CoordinatorBackend.Sqlite)
+        {
+            errors.Add(new("failover.coordinator.shareKillSwitch", "needs the postgresql or etcd backend: SQLite cannot share the kill switch between machines"));
+        }
+
         if (failover.Groups.Count == 0)
         {
             errors.Add(new("failover.groups", "at least one group is required"));
@@ -57,6 +62,7 @@ internal static class FailoverOptionsValidator
             }
 
             ValidateTiming(errors, path, group);
+            ValidateStrategy(errors, path, group, options);
         }
 
         if (tradingGroups.Count > 1)
@@ -70,6 +76,76 @@ internal static class FailoverOptionsValidator
                 "is true but there is no trading: section (no risk gate to follow this group's leadership)"));
         }
     }
+
+    private static void ValidateStrategy(List<OptionsError> errors, string path, FailoverGroupOptions group, BulwarkOptions options)
+    {
+        var routed = group.Strategy != Failover.Routing.FailoverStrategy.ActivePassive;
+        var pooled = group.Strategy is Failover.Routing.FailoverStrategy.ActiveActive or Failover.Routing.FailoverStrategy.LoadBalanced;
+        if (!routed && group.Replicas.Count > 0)
+        {
+            errors.Add(new(OptionsPath.Key(path, "replicas"), "are for active-active, load-balanced and circuit-breaker groups; an active-passive group's replicas are the processes competing for its lease"));
+        }
+
+        if (routed && group.Replicas.Count == 0)
+        {
+            errors.Add(new(OptionsPath.Key(path, "replicas"), $"at least one replica is required for a {Name(group.Strategy)} group"));
+        }
+
+        if (routed && group.Trading)
+        {
+            errors.Add(new(OptionsPath.Key(path, "trading"), "only an active-passive group (a lease) can carry the risk gate's leadership"));
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < group.Replicas.Count; i++)
+        {
+            var replica = group.Replicas[i];
+            var at = OptionsPath.Item(OptionsPath.Key(path, "replicas"), i);
+            if (!BulwarkOptionsValidator.IsValidName(replica.Name))
+            {
+                errors.Add(new(OptionsPath.Key(at, "name"), $"must be 1 to {BulwarkDefaults.MaxNameLength} letters, digits, '.', '_' or '-', got '{replica.Name}'"));
+            }
+            else if (!names.TryAdd(replica.Name, i))
+            {
+                errors.Add(new(OptionsPath.Key(at, "name"), $"'{replica.Name}' is already the name of replicas[{names[replica.Name]}]"));
+            }
+            else if (pooled && !options.Components.Any(c => c.Name == replica.Name))
+            {
+                errors.Add(new(OptionsPath.Key(at, "name"), $"no component named '{replica.Name}': a {Name(group.Strategy)} replica's health is the state of the component of the same name"));
+            }
+
+            if (string.IsNullOrWhiteSpace(replica.Address))
+            {
+                errors.Add(new(OptionsPath.Key(at, "address"), "is required (where to reach the replica, for example http://10.0.0.5:8080)"));
+            }
+
+            if (!(replica.Weight > 0) || !double.IsFinite(replica.Weight))
+            {
+                errors.Add(new(OptionsPath.Key(at, "weight"), $"must be greater than 0, got {Format(replica.Weight)}"));
+            }
+        }
+
+        if (group.RequiredHealthy != 0 && !pooled)
+        {
+            errors.Add(new(OptionsPath.Key(path, "requiredHealthy"), "applies to active-active and load-balanced groups only"));
+        }
+        else if (group.RequiredHealthy < 0 || (pooled && group.RequiredHealthy > group.Replicas.Count))
+        {
+            errors.Add(new(OptionsPath.Key(path, "requiredHealthy"), $"must be between 0 and the number of replicas ({group.Replicas.Count}), got {group.RequiredHealthy}"));
+        }
+        else if (group.RequiredHealthy > 0 && options.Trading is null)
+        {
+            errors.Add(new(OptionsPath.Key(path, "requiredHealthy"), "needs a trading: section (the risk gate is what degrades)"));
+        }
+    }
+
+    private static string Name(Failover.Routing.FailoverStrategy strategy) => strategy switch
+    {
+        Failover.Routing.FailoverStrategy.ActiveActive => "active-active",
+        Failover.Routing.FailoverStrategy.LoadBalanced => "load-balanced",
+        Failover.Routing.FailoverStrategy.CircuitBreaker => "circuit-breaker",
+        _ => "active-passive",
+    };
 
     private static void ValidateTiming(List<OptionsError> errors, string path, FailoverGroupOptions group)
     {

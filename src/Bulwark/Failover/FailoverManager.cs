@@ -89,6 +89,12 @@ public sealed class FailoverManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Active-active and load-balanced groups: the replica to use next (<see cref="Routing.ReplicaPool.TrySelect"/>), fed with component health.</summary>
+    public IReadOnlyDictionary<string, Routing.ReplicaPool> Pools { get; internal set; } = new Dictionary<string, Routing.ReplicaPool>();
+
+    /// <summary>Circuit-breaker groups: calls go to the first endpoint whose breaker is closed.</summary>
+    public IReadOnlyDictionary<string, Routing.CircuitBreakerFailover> Breakers { get; internal set; } = new Dictionary<string, Routing.CircuitBreakerFailover>();
+
     /// <summary>The recovery-time SLA over every failover recorded (the record's <c>validate_recovery_time_sla</c>).</summary>
     public RecoveryTimeReport ValidateRecoveryTimeSla() => RecoveryTimeReport.From(Records, _maxRecoveryTime);
 

@@ -76,7 +76,8 @@ public sealed class KillSwitchReplication : IAsyncDisposable
     /// <summary>
     /// Starts sharing <paramref name="killSwitch"/> through <paramref name="channel"/>. The gate is closed (not leader)
     /// until the shared state has been read once; the returned task completes then, or when
-    /// <paramref name="cancellationToken"/> gives up waiting (the replication keeps trying in the background).
+    /// <paramref name="cancellationToken"/> stops the wait (the replication is returned all the same and keeps trying in
+    /// the background, with the gate closed until it is in sync: see <see cref="InSync"/>).
     /// </summary>
     public static async Task<KillSwitchReplication> StartAsync(
         KillSwitch killSwitch, IKillSwitchChannel channel, ILogger<KillSwitchReplication>? logger = null, CancellationToken cancellationToken = default)
@@ -88,7 +89,7 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         killSwitch.Changed += replication.OnLocalChange;
         replication._publishing = Task.Run(replication.PublishLoopAsync);
         replication._following = Task.Run(() => channel.FollowAsync(replication.OnSharedChangeAsync, replication.OnConnection, replication._stopping.Token));
-        await replication._firstSync.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAny(replication._firstSync.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
         return replication;
     }
 

@@ -53,7 +53,15 @@ public sealed class FailoverConfigurationTests : IDisposable
     [InlineData("retryIntervalSeconds: 0.05", "retryIntervalSeconds: fast", "failover.groups[0].retryIntervalSeconds", "must be a number")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      trading: true\n", "failover.groups[1].trading", "no trading: section")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      trading: yes\n", "failover.groups[1].trading", "one of true, false")]
-    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: active-active\n", "failover.groups[1].strategy", "unknown key")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: round-robin\n", "failover.groups[1].strategy", "one of active-passive, active-active, load-balanced, circuit-breaker")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: active-active\n", "failover.groups[1].replicas", "at least one replica is required for a active-active group")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      replicas: [{name: gateway, address: x}]\n", "failover.groups[1].replicas", "are for active-active, load-balanced and circuit-breaker groups")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: load-balanced\n      replicas: [{name: ghost, address: x}]\n", "failover.groups[1].replicas[0].name", "no component named 'ghost'")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: ''}]\n", "failover.groups[1].replicas[0].address", "is required")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x, weight: -1}]\n", "failover.groups[1].replicas[0].weight", "greater than 0")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x}]\n      requiredHealthy: 1\n", "failover.groups[1].requiredHealthy", "active-active and load-balanced groups only")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x}]\n      belowCapacity: stop\n", "failover.groups[1].belowCapacity", "one of reducing, halted")]
+    [InlineData("backend: etcd", "backend: sqlite\n    shareKillSwitch: true", "failover.coordinator.shareKillSwitch", "postgresql or etcd")]
     public void EachRule_NamesItsField(string find, string replacement, string path, string message) =>
         _files.LoadSingleError(ConfigurationFiles.Valid + Section.Replace(find, replacement, StringComparison.Ordinal), path, message);
 

@@ -94,3 +94,62 @@ public sealed class SafetySystemFailoverTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 }
+
+/// <summary>A load-balanced group routed by component health, with graceful degradation of trading below capacity.</summary>
+public sealed class SafetySystemRoutingTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task AFailedReplicaLeavesThePool_AndBelowCapacityTradingHalts()
+    {
+        var (one, portOne) = TestSystems.Listen();
+        var (two, portTwo) = TestSystems.Listen();
+        try
+        {
+            var options = new BulwarkOptions { DataDirectory = _dir.Path, CheckIntervalSeconds = 0.05 };
+            foreach (var (name, port) in new[] { ("gw1", portOne), ("gw2", portTwo) })
+            {
+                var component = new ComponentOptions { Name = name, Criticality = Criticality.Informational, FailureThreshold = 1, SuccessThreshold = 1 };
+                component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
+                options.Components.Add(component);
+            }
+
+            options.Trading = Bulwark.Tests.Trading.TradingFixture.DefaultOptions();
+            options.Failover = new FailoverOptions { Replica = "engine-1" };
+            var group = new FailoverGroupOptions { Name = "gateways", Strategy = Bulwark.Failover.Routing.FailoverStrategy.LoadBalanced, RequiredHealthy = 2, BelowCapacity = TradingState.Halted };
+            group.Replicas.Add(new FailoverReplicaOptions { Name = "gw1", Address = "tcp://127.0.0.1:1", Weight = 1 });
+            group.Replicas.Add(new FailoverReplicaOptions { Name = "gw2", Address = "tcp://127.0.0.1:2", Weight = 3 });
+            options.Failover.Groups.Add(group);
+
+            await using var system = SafetySystem.Create(options);
+            await system.StartAsync();
+            var pool = system.Failover!.Pools["gateways"];
+            var gate = system.Trading!.Gate;
+            var y = gate.GetSymbolId("XYZ");
+            gate.UpdateReferencePrice(y, 100);
+            var id = 0L;
+            RiskDecision Buy() => gate.Check(new OrderRequest(++id, gate.GetAccountId("A1"), gate.GetStrategyId("S1"), y, OrderSide.Buy, 1, 100));
+
+            await Eventually.WaitUntilAsync(() => pool.HealthyCount == 2 && Buy().IsAccepted, Deadline, "both gateways healthy and trading");
+            Assert.Equal(0.75, pool.Shares()["gw2"]);
+
+            two.Stop();
+            await Eventually.WaitUntilAsync(() => pool.HealthyCount == 1, Deadline, "gw2 out of the pool");
+            Assert.Equal(RiskRejectReason.TradingHalted, Buy().Reason);
+            for (var i = 0; i < 8; i++)
+            {
+                Assert.True(pool.TrySelect(out var replica));
+                Assert.Equal("gw1", replica.Name);
+            }
+        }
+        finally
+        {
+            one.Stop();
+            two.Stop();
+        }
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
