@@ -187,7 +187,7 @@ public sealed class LeaderElector : IAsyncDisposable
         try
         {
             renewed = await _coordinator.RenewAsync(term.Lease, cancellationToken).ConfigureAwait(false);
-            reason = "renew refused: the lease expired or another term began";
+            reason = "renew refused: the lease expired, another term began, or a switchover hands it on";
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
