@@ -13,14 +13,14 @@ namespace Bulwark.Etcd;
 /// revision of a change is the key's mod revision. A read every 500 ms (1 s timeout) proves the connection alive: a
 /// watch on a dead member can stay silent.
 /// </summary>
-public sealed class EtcdKillSwitchChannel : IKillSwitchChannel
+public sealed class EtcdKillSwitchChannel : FollowingKillSwitchChannel
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Reconnect = TimeSpan.FromMilliseconds(200);
     private readonly EtcdClient _client;
     private readonly string[] _endpoints;
     private readonly string _prefix;
+    private long _attempt = -1;
 
     /// <summary>Connects to <paramref name="endpoints"/> (comma-separated URLs), keys under <paramref name="keyPrefix"/>.</summary>
     public EtcdKillSwitchChannel(string endpoints, string keyPrefix = "/bulwark/killswitch/")
@@ -33,7 +33,7 @@ public sealed class EtcdKillSwitchChannel : IKillSwitchChannel
     }
 
     /// <inheritdoc />
-    public async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
+    public override async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         using var timeout = Timeout(cancellationToken);
@@ -43,93 +43,63 @@ public sealed class EtcdKillSwitchChannel : IKillSwitchChannel
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default) =>
+    public override async ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default) =>
         (await ReadAsync(cancellationToken).ConfigureAwait(false)).States;
 
     /// <inheritdoc />
-    public async Task FollowAsync(Func<KillSwitchState, Task> changed, Action<bool> connected, CancellationToken cancellationToken)
+    protected override async Task FollowOnceAsync(Func<KillSwitchState, Task> changed, Action inSync, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(changed);
-        ArgumentNullException.ThrowIfNull(connected);
-        var inSync = false;
-        var attempt = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var (states, revision) = await ReadAsync(session.Token).ConfigureAwait(false);
+        foreach (var state in states)
         {
-            using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            try
+            await changed(state).ConfigureAwait(false);
+        }
+
+        // The watch on its own gRPC stream (one endpoint per connection, in turn), so its end is this task's end.
+        var endpoint = _endpoints[(int)((ulong)Interlocked.Increment(ref _attempt) % (ulong)_endpoints.Length)];
+        using var grpc = GrpcChannel.ForAddress(endpoint);
+        var call = new Watch.WatchClient(grpc).Watch(cancellationToken: session.Token);
+        await call.RequestStream.WriteAsync(new WatchRequest
+        {
+            CreateRequest = new WatchCreateRequest { Key = ByteString.CopyFromUtf8(_prefix), RangeEnd = ByteString.CopyFromUtf8(RangeEnd(_prefix)), StartRevision = revision + 1 },
+        }, session.Token).ConfigureAwait(false);
+        var watch = Task.Run(async () =>
+        {
+            using (call)
             {
-                var (states, revision) = await ReadAsync(session.Token).ConfigureAwait(false);
-                foreach (var state in states)
+                while (await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
                 {
-                    await changed(state).ConfigureAwait(false);
-                }
-
-                // The watch on its own gRPC stream (one endpoint per session, in turn), so its end is this task's end.
-                var endpoint = _endpoints[attempt++ % _endpoints.Length];
-                using var grpc = GrpcChannel.ForAddress(endpoint);
-                var call = new Watch.WatchClient(grpc).Watch(cancellationToken: session.Token);
-                await call.RequestStream.WriteAsync(new WatchRequest
-                {
-                    CreateRequest = new WatchCreateRequest { Key = ByteString.CopyFromUtf8(_prefix), RangeEnd = ByteString.CopyFromUtf8(RangeEnd(_prefix)), StartRevision = revision + 1 },
-                }, session.Token).ConfigureAwait(false);
-                var watch = Task.Run(async () =>
-                {
-                    using (call)
+                    if (call.ResponseStream.Current is { Canceled: true } cancelled)
                     {
-                        while (await call.ResponseStream.MoveNext(session.Token).ConfigureAwait(false))
-                        {
-                            if (call.ResponseStream.Current is { Canceled: true } cancelled)
-                            {
-                                throw new IOException("etcd cancelled the watch: " + cancelled.CancelReason);
-                            }
-
-                            foreach (var e in call.ResponseStream.Current.Events)
-                            {
-                                if (e.Type == Mvccpb.Event.Types.EventType.Put && Decode(e.Kv) is { } state)
-                                {
-                                    await changed(state).ConfigureAwait(false);
-                                }
-                            }
-                        }
+                        throw new IOException("etcd cancelled the watch: " + cancelled.CancelReason);
                     }
 
-                    throw new IOException("the watch stream ended");
-                }, CancellationToken.None);
-                inSync = true;
-                connected(true);
-                var heartbeat = Task.Run(() => HeartbeatAsync(session.Token), CancellationToken.None);
-
-                // Whichever ends first (the watch broke, a heartbeat failed, stop) ends the session.
-                var ended = await Task.WhenAny(watch, heartbeat).ConfigureAwait(false);
-                await session.CancelAsync().ConfigureAwait(false);
-                await Quietly(watch).ConfigureAwait(false);
-                await Quietly(heartbeat).ConfigureAwait(false);
-                await ended.ConfigureAwait(false); // a fault surfaces here, to the catch below
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Cut off: fall through to the loss below and reconnect.
+                    foreach (var e in call.ResponseStream.Current.Events)
+                    {
+                        if (e.Type == Mvccpb.Event.Types.EventType.Put && Decode(e.Kv) is { } state)
+                        {
+                            await changed(state).ConfigureAwait(false);
+                        }
+                    }
+                }
             }
 
-            if (inSync || !cancellationToken.IsCancellationRequested)
-            {
-                inSync = false;
-                connected(false);
-            }
+            throw new IOException("the watch stream ended");
+        }, CancellationToken.None);
+        inSync();
+        var heartbeat = Task.Run(() => HeartbeatAsync(session.Token), CancellationToken.None);
 
-            try
-            {
-                await Task.Delay(Reconnect, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        // Whichever ends first (the watch broke, a heartbeat failed, stop) ends the connection.
+        var ended = await Task.WhenAny(watch, heartbeat).ConfigureAwait(false);
+        await session.CancelAsync().ConfigureAwait(false);
+        await Quietly(watch).ConfigureAwait(false);
+        await Quietly(heartbeat).ConfigureAwait(false);
+        await ended.ConfigureAwait(false); // a fault surfaces to the reconnect loop
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
         _client.Dispose();
         return ValueTask.CompletedTask;

@@ -18,16 +18,7 @@ public sealed class PostgreSqlEventStore : IEventStore
     /// <summary>Connects with <paramref name="connectionString"/> and creates the tables when missing.</summary>
     public static async Task<PostgreSqlEventStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        try
-        {
-            await PostgreSqlSchema.EnsureAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var dataSource = await PostgreSqlSchema.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
 
         return new PostgreSqlEventStore(dataSource);
     }

@@ -11,11 +11,10 @@ namespace Bulwark.PostgreSql;
 /// pass without a notification, and on every reconnection re-reads the table: a notification sent while it was away
 /// is never delivered, the row is.
 /// </summary>
-public sealed class PostgreSqlKillSwitchChannel : IKillSwitchChannel
+public sealed class PostgreSqlKillSwitchChannel : FollowingKillSwitchChannel
 {
     private const string Channel = "bulwark_killswitch";
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan Reconnect = TimeSpan.FromMilliseconds(200);
     private readonly NpgsqlDataSource _dataSource;
 
     private PostgreSqlKillSwitchChannel(NpgsqlDataSource dataSource) => _dataSource = dataSource;
@@ -23,22 +22,13 @@ public sealed class PostgreSqlKillSwitchChannel : IKillSwitchChannel
     /// <summary>Connects with <paramref name="connectionString"/> and creates the table when missing.</summary>
     public static async Task<PostgreSqlKillSwitchChannel> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        var dataSource = NpgsqlDataSource.Create(PostgreSqlConnections.ForCoordination(connectionString));
-        try
-        {
-            await PostgreSqlSchema.EnsureAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var dataSource = await PostgreSqlSchema.OpenAsync(PostgreSqlConnections.ForCoordination(connectionString), cancellationToken).ConfigureAwait(false);
 
         return new PostgreSqlKillSwitchChannel(dataSource);
     }
 
     /// <inheritdoc />
-    public async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
+    public override async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         using var command = _dataSource.CreateCommand("""
@@ -59,7 +49,7 @@ public sealed class PostgreSqlKillSwitchChannel : IKillSwitchChannel
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -69,79 +59,50 @@ public sealed class PostgreSqlKillSwitchChannel : IKillSwitchChannel
     }
 
     /// <inheritdoc />
-    public async Task FollowAsync(Func<KillSwitchState, Task> changed, Action<bool> connected, CancellationToken cancellationToken)
+    protected override async Task FollowOnceAsync(Func<KillSwitchState, Task> changed, Action inSync, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(changed);
-        ArgumentNullException.ThrowIfNull(connected);
-        var inSync = false;
-        while (!cancellationToken.IsCancellationRequested)
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            try
+            var pending = System.Threading.Channels.Channel.CreateUnbounded<KillSwitchState>();
+            connection.Notification += (_, e) =>
             {
-                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
+                if (Decode(e.Payload) is { } state)
                 {
-                    var pending = System.Threading.Channels.Channel.CreateUnbounded<KillSwitchState>();
-                    connection.Notification += (_, e) =>
-                    {
-                        if (Decode(e.Payload) is { } state)
-                        {
-                            pending.Writer.TryWrite(state);
-                        }
-                    };
-
-                    // Listen first, then read: a change between the two arrives both ways, and revisions drop the repeat.
-                    using (var listen = new NpgsqlCommand($"LISTEN {Channel};", connection))
-                    {
-                        await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    foreach (var state in await ReadAllAsync(connection, cancellationToken).ConfigureAwait(false))
-                    {
-                        await changed(state).ConfigureAwait(false);
-                    }
-
-                    inSync = true;
-                    connected(true);
-                    while (!cancellationToken.IsCancellationRequested)
-                    {
-                        if (!await connection.WaitAsync(Heartbeat, cancellationToken).ConfigureAwait(false))
-                        {
-                            using var ping = new NpgsqlCommand("SELECT 1;", connection);
-                            await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false); // a dead connection throws here
-                        }
-
-                        while (pending.Reader.TryRead(out var state))
-                        {
-                            await changed(state).ConfigureAwait(false);
-                        }
-                    }
+                    pending.Writer.TryWrite(state);
                 }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            };
+
+            // Listen first, then read: a change between the two arrives both ways, and revisions drop the repeat.
+            using (var listen = new NpgsqlCommand($"LISTEN {Channel};", connection))
             {
-                // Cut off: fall through to the loss below and reconnect.
+                await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (inSync || !cancellationToken.IsCancellationRequested)
+            foreach (var state in await ReadAllAsync(connection, cancellationToken).ConfigureAwait(false))
             {
-                inSync = false;
-                connected(false);
+                await changed(state).ConfigureAwait(false);
             }
 
-            try
+            inSync();
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(Reconnect, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                if (!await connection.WaitAsync(Heartbeat, cancellationToken).ConfigureAwait(false))
+                {
+                    using var ping = new NpgsqlCommand("SELECT 1;", connection);
+                    await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false); // a dead connection throws here
+                }
+
+                while (pending.Reader.TryRead(out var state))
+                {
+                    await changed(state).ConfigureAwait(false);
+                }
             }
         }
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync().ConfigureAwait(false);
+    public override async ValueTask DisposeAsync() => await _dataSource.DisposeAsync().ConfigureAwait(false);
 
     private static async Task<IReadOnlyList<KillSwitchState>> ReadAllAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -25,16 +25,7 @@ public sealed class PostgreSqlLeaseCoordinator : ILeaseCoordinator
     /// <summary>Connects with <paramref name="connectionString"/> and creates the lease table when missing.</summary>
     public static async Task<PostgreSqlLeaseCoordinator> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        var dataSource = NpgsqlDataSource.Create(PostgreSqlConnections.ForCoordination(connectionString));
-        try
-        {
-            await PostgreSqlSchema.EnsureAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var dataSource = await PostgreSqlSchema.OpenAsync(PostgreSqlConnections.ForCoordination(connectionString), cancellationToken).ConfigureAwait(false);
 
         return new PostgreSqlLeaseCoordinator(dataSource, ownsDataSource: true);
     }

@@ -10,6 +10,22 @@ internal static class PostgreSqlSchema
 
     public const long AppendLock = 0x42756c7761726c;
 
+    /// <summary>A data source whose database has Bulwark's tables (created when missing); disposed again when that fails.</summary>
+    public static async Task<NpgsqlDataSource> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            await EnsureAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            return dataSource;
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private const string Ddl = """
         CREATE TABLE IF NOT EXISTS bulwark_kill_switches (
           scope     text PRIMARY KEY,

@@ -121,31 +121,6 @@ public abstract class KillSwitchPropagationTests(ITestOutputHelper output)
             await Task.Delay(5);
         }
     }
-
-    private sealed class MemoryEventStore : IEventStore
-    {
-        private readonly List<SafetyEvent> _events = [];
-
-        public ValueTask<long> AppendAsync(SafetyEvent safetyEvent, CancellationToken cancellationToken = default)
-        {
-            lock (_events)
-            {
-                _events.Add(safetyEvent with { Sequence = _events.Count + 1 });
-                return ValueTask.FromResult((long)_events.Count);
-            }
-        }
-
-        public ValueTask<IReadOnlyList<SafetyEvent>> ReadAsync(EventQuery query, CancellationToken cancellationToken = default)
-        {
-            lock (_events)
-            {
-                return ValueTask.FromResult<IReadOnlyList<SafetyEvent>>(
-                    _events.Where(e => query.KindPrefix is null || e.Kind.StartsWith(query.KindPrefix, StringComparison.Ordinal)).ToList());
-            }
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }
 
 [Collection(PostgresCollection.Name)]

@@ -39,7 +39,7 @@ public abstract class KillSwitchChannelContract : IAsyncLifetime
         options.Instruments["XYZ"] = new InstrumentOptions { TickSize = 0.01 };
         options.Firm = new RiskLimits { MaximumOrderQuantity = 100 };
         var gate = new RiskGate(options);
-        var store = new ListEventStore(); // each node's own log; what is under test is the channel
+        var store = new MemoryEventStore(); // each node's own log; what is under test is the channel
         var killSwitch = new KillSwitch(gate, store);
         var channel = await ConnectAsync(cuttable);
         _owned.Add(channel);
@@ -140,31 +140,5 @@ public abstract class KillSwitchChannelContract : IAsyncLifetime
         }
 
         public RiskDecision Cancel() => Gate.Check(OrderRequest.Cancel(++_id, Gate.GetAccountId("A1"), Gate.GetStrategyId("S1"), Gate.GetSymbolId("XYZ")));
-    }
-
-    /// <summary>A node's own event log, in memory.</summary>
-    private sealed class ListEventStore : IEventStore
-    {
-        private readonly List<SafetyEvent> _events = [];
-
-        public ValueTask<long> AppendAsync(SafetyEvent safetyEvent, CancellationToken cancellationToken = default)
-        {
-            lock (_events)
-            {
-                _events.Add(safetyEvent with { Sequence = _events.Count + 1 });
-                return ValueTask.FromResult((long)_events.Count);
-            }
-        }
-
-        public ValueTask<IReadOnlyList<SafetyEvent>> ReadAsync(EventQuery query, CancellationToken cancellationToken = default)
-        {
-            lock (_events)
-            {
-                return ValueTask.FromResult<IReadOnlyList<SafetyEvent>>(
-                    _events.Where(e => query.KindPrefix is null || e.Kind.StartsWith(query.KindPrefix, StringComparison.Ordinal)).ToList());
-            }
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
