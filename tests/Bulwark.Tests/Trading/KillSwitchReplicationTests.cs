@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CsCheck;
 using Bulwark.Trading;
 
 namespace Bulwark.Tests.Trading;
@@ -105,5 +106,154 @@ public sealed class KillSwitchReplicationTests
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Several nodes sharing one kill switch through an in-memory backend that numbers changes and delivers them to every
+/// node in order, each delivery a little late: whatever the interleaving of local engages and releases, once
+/// everything is delivered every node agrees with the backend's last change.
+/// </summary>
+public sealed class KillSwitchReplicationPropertyTests
+{
+    [Fact]
+    public Task Property_AfterQuiescence_EveryNodeHasTheLastSharedState() =>
+        Gen.Select(Gen.Int[0, 2], Gen.Bool, Gen.Int[0, 3]).Array[1, 12].SampleAsync(RunAsync, iter: 40, threads: 1);
+
+    private static async Task RunAsync((int Node, bool Engage, int Delay)[] ops)
+    {
+        var backend = new Backend();
+        var nodes = new List<(KillSwitch Switch, KillSwitchReplication Replication)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var trading = new TradingFixture();
+            var killSwitch = new KillSwitch(trading.Gate, new TestSupport.InMemoryEventStore());
+            nodes.Add((killSwitch, await KillSwitchReplication.StartAsync(killSwitch, backend.Connect())));
+        }
+
+        try
+        {
+            foreach (var (node, engage, delay) in ops)
+            {
+                var killSwitch = nodes[node].Switch;
+                if (engage)
+                {
+                    await killSwitch.EngageAsync(TradingScope.Firm, $"n{node}", "property");
+                }
+                else if (killSwitch.IsEngaged(TradingScope.Firm))
+                {
+                    await killSwitch.ReleaseAsync(TradingScope.Firm, $"n{node}", "property");
+                }
+
+                for (var i = 0; i < delay; i++)
+                {
+                    await Task.Yield();
+                }
+            }
+
+            // Quiescent: every local change published and every publish delivered to every node.
+            var deadline = TimeProvider.System.GetTimestamp() + (10 * TimeProvider.System.TimestampFrequency);
+            while (true)
+            {
+                var last = backend.Last;
+                if (backend.Settled && nodes.All(n => n.Switch.IsEngaged(TradingScope.Firm) == (last?.Engaged ?? false)))
+                {
+                    break;
+                }
+
+                Assert.True(TimeProvider.System.GetTimestamp() < deadline,
+                    $"not settled: backend {last?.Engaged} (rev {last?.Revision}), nodes {string.Join(",", nodes.Select(n => n.Switch.IsEngaged(TradingScope.Firm)))}; ops {string.Join(" ", ops)}");
+                await Task.Delay(5);
+            }
+        }
+        finally
+        {
+            foreach (var (_, replication) in nodes)
+            {
+                await replication.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The shared state: numbers each publish, and delivers every publish to every follower, in order, late.</summary>
+    private sealed class Backend
+    {
+        private readonly Lock _sync = new();
+        private readonly List<Channel<KillSwitchState>> _followers = [];
+        private long _revision;
+        private int _undelivered;
+
+        public KillSwitchState? Last { get; private set; }
+
+        public bool Settled
+        {
+            get
+            {
+                lock (_sync)
+                {
+                    return _undelivered == 0;
+                }
+            }
+        }
+
+        public IKillSwitchChannel Connect()
+        {
+            var inbox = Channel.CreateUnbounded<KillSwitchState>();
+            lock (_sync)
+            {
+                _followers.Add(inbox);
+            }
+
+            return new Node(this, inbox);
+        }
+
+        private KillSwitchState Publish(KillSwitchState state)
+        {
+            lock (_sync)
+            {
+                var published = state with { Revision = ++_revision };
+                Last = published;
+                foreach (var follower in _followers)
+                {
+                    _undelivered++;
+                    follower.Writer.TryWrite(published);
+                }
+
+                return published;
+            }
+        }
+
+        private void Delivered()
+        {
+            lock (_sync)
+            {
+                _undelivered--;
+            }
+        }
+
+        private sealed class Node(Backend backend, Channel<KillSwitchState> inbox) : IKillSwitchChannel
+        {
+            public async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
+            {
+                await Task.Yield();
+                return backend.Publish(state);
+            }
+
+            public ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default) =>
+                ValueTask.FromResult<IReadOnlyList<KillSwitchState>>(backend.Last is { } last ? [last] : []);
+
+            public async Task FollowAsync(Func<KillSwitchState, Task> changed, Action<bool> connected, CancellationToken cancellationToken)
+            {
+                connected(true);
+                await foreach (var state in inbox.Reader.ReadAllAsync(cancellationToken))
+                {
+                    await Task.Yield();
+                    await changed(state);
+                    backend.Delivered();
+                }
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }
