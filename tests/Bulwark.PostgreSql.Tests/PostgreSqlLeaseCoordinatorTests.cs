@@ -19,6 +19,17 @@ public sealed class PostgreSqlLeaseCoordinatorTests(PostgresServer server) : Lea
     protected override async Task<ILeaseCoordinator> ConnectAsync() => await PostgreSqlLeaseCoordinator.OpenAsync(_connectionString);
 
     [Fact]
+    public async Task TheWarmUpGrantAtOpen_LeavesNoRowBehind()
+    {
+        await using var a = await ConnectAsync(); // OpenAsync runs a real grant in a transaction it rolls back
+        await using var b = await ConnectAsync();
+        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM bulwark_leases;", connection);
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task ExpiryIsJudgedByTheServersClock_NotTheClients()
     {
         // The row's expiry is the server's clock_timestamp() + TTL: what a replica believes about time plays no part.
