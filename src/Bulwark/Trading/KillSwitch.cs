@@ -47,22 +47,65 @@ public sealed class KillSwitch
     public event EventHandler<CancelAllRequestedEventArgs>? CancelAllRequested;
 
     /// <summary>
+    /// Called under the gate's lock at the instant a local engage or release takes effect on the gate (an engage before
+    /// it is written, a release after), never for a change applied from the shared state. The replication counts the
+    /// change as its own from that instant, so no shared state can be applied in between and undo it.
+    /// </summary>
+    internal Action<KillSwitchState>? LocalChangeTakingEffect { get; set; }
+
+    /// <summary>
     /// Engages the switch for a scope. New orders in scope are rejected before this method writes anything
     /// (a failing store never delays the stop); it completes once the action is on the store. When the store
     /// write fails the switch stays engaged and the exception propagates.
     /// </summary>
-    public async Task EngageAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
+    public Task EngageAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(who);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return EngageCoreAsync(scope, who, reason, stillApplies: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Releases the switch for a scope. The release is written first; only when it is on the store does
+    /// trading resume, so a crash in between leaves the switch engaged.
+    /// </summary>
+    public Task ReleaseAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(who);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return ReleaseCoreAsync(scope, who, reason, stillApplies: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies a state from the installation's shared kill switch, unless this gate is already so or
+    /// <paramref name="stillApplies"/> (asked under the gate's lock, just before the gate changes) says a newer local
+    /// change has taken effect meanwhile. Returns true when the gate was changed.
+    /// </summary>
+    internal Task<bool> ApplySharedAsync(TradingScope scope, KillSwitchState target, Func<bool> stillApplies, CancellationToken cancellationToken) =>
+        target.Engaged
+            ? EngageCoreAsync(scope, target.Who, target.Reason, stillApplies, cancellationToken)
+            : ReleaseCoreAsync(scope, target.Who, target.Reason, stillApplies, cancellationToken);
+
+    private async Task<bool> EngageCoreAsync(TradingScope scope, string who, string reason, Func<bool>? stillApplies, CancellationToken cancellationToken)
+    {
         var index = _gate.ScopeIndexOrThrow(scope);
+        var state = new KillSwitchState(scope.ToString(), true, who, reason);
         List<long> working;
         SafetyEvent engaged;
         lock (_gate.Sync)
         {
+            if (stillApplies is not null && (IsEngaged(index) || !stillApplies()))
+            {
+                return false;
+            }
+
             _gate.SetSource(index, RiskGate.KillSwitchSource, RiskGate.KilledBit, who, reason);
             working = _gate.WorkingOrdersIn(scope);
             engaged = _gate.NewEvent(TradingEventKinds.KillSwitchEngaged, scope.ToString(), reason, who) with { To = "engaged" };
+            if (stillApplies is null)
+            {
+                LocalChangeTakingEffect?.Invoke(state);
+            }
         }
 
         await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -79,27 +122,39 @@ public sealed class KillSwitch
         }
 
         CancelAllRequested?.Invoke(this, new CancelAllRequestedEventArgs(scope, working, who, reason));
-        Changed?.Invoke(new KillSwitchState(scope.ToString(), true, who, reason));
+        Changed?.Invoke(state);
+        return true;
     }
 
-    /// <summary>
-    /// Releases the switch for a scope. The release is written first; only when it is on the store does
-    /// trading resume, so a crash in between leaves the switch engaged.
-    /// </summary>
-    public async Task ReleaseAsync(TradingScope scope, string who, string reason, CancellationToken cancellationToken = default)
+    private async Task<bool> ReleaseCoreAsync(TradingScope scope, string who, string reason, Func<bool>? stillApplies, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(who);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var index = _gate.ScopeIndexOrThrow(scope);
+        var state = new KillSwitchState(scope.ToString(), false, who, reason);
         await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (stillApplies is not null && !SharedReleaseApplies(index, stillApplies))
+            {
+                return false;
+            }
+
             await _store.AppendAsync(
                 _gate.NewEvent(TradingEventKinds.KillSwitchReleased, scope.ToString(), reason, who) with { From = "engaged", To = "released" },
                 cancellationToken).ConfigureAwait(false);
             lock (_gate.Sync)
             {
+                // Asked again: a local engage takes effect without waiting for the store, so one may have come in while
+                // the release was written. It is written after this release and wins on restart as it wins here.
+                if (stillApplies is not null && !SharedReleaseApplies(index, stillApplies))
+                {
+                    return false;
+                }
+
                 _gate.SetSource(index, RiskGate.KillSwitchSource, 0, who, reason);
+                if (stillApplies is null)
+                {
+                    LocalChangeTakingEffect?.Invoke(state);
+                }
             }
         }
         finally
@@ -107,8 +162,19 @@ public sealed class KillSwitch
             _serial.Release();
         }
 
-        Changed?.Invoke(new KillSwitchState(scope.ToString(), false, who, reason));
+        Changed?.Invoke(state);
+        return true;
     }
+
+    private bool SharedReleaseApplies(int index, Func<bool> stillApplies)
+    {
+        lock (_gate.Sync)
+        {
+            return IsEngaged(index) && stillApplies();
+        }
+    }
+
+    private bool IsEngaged(int index) => _gate.GetSource(index, RiskGate.KillSwitchSource) != 0;
 
     /// <summary>True when the switch of exactly this scope is engaged.</summary>
     public bool IsEngaged(TradingScope scope) =>

@@ -43,7 +43,6 @@ public interface IKillSwitchChannel : IAsyncDisposable
 public sealed class KillSwitchReplication : IAsyncDisposable
 {
     private static readonly TimeSpan RetryPublish = TimeSpan.FromMilliseconds(200);
-    private static readonly AsyncLocal<bool> ApplyingShared = new();
     private readonly KillSwitch _killSwitch;
     private readonly IKillSwitchChannel _channel;
     private readonly ILogger _logger;
@@ -86,7 +85,12 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(channel);
         var replication = new KillSwitchReplication(killSwitch, channel, (ILogger?)logger ?? NullLogger.Instance);
         Leadership.For(killSwitch.Gate).SetKillSwitchInSync(false);
-        killSwitch.Changed += replication.OnLocalChange;
+        if (killSwitch.LocalChangeTakingEffect is not null)
+        {
+            throw new InvalidOperationException("This kill switch is already shared through another replication.");
+        }
+
+        killSwitch.LocalChangeTakingEffect = replication.OnLocalChange;
         replication._publishing = Task.Run(replication.PublishLoopAsync);
         replication._following = Task.Run(() => channel.FollowAsync(replication.OnSharedChangeAsync, replication.OnConnection, replication._stopping.Token));
         await Task.WhenAny(replication._firstSync.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
@@ -96,9 +100,18 @@ public sealed class KillSwitchReplication : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        _killSwitch.Changed -= OnLocalChange;
+        _killSwitch.LocalChangeTakingEffect = null;
         _outbox.Writer.TryComplete();
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ObjectDisposedException))
+        {
+            // A driver's cancellation callback raced its own connection's cleanup (seen with Npgsql after a cut-off
+            // connection). Every callback has run all the same, and the loops below end at their next timeout.
+            KillSwitchLog.StopRaced(_logger, ex);
+        }
         foreach (var task in new[] { _following, _publishing })
         {
             try
@@ -166,27 +179,16 @@ public sealed class KillSwitchReplication : IAsyncDisposable
                 target = latest;
             }
 
-            if (!TradingScope.TryParse(target.Scope, out var tradingScope) || _killSwitch.Gate.Universe.ScopeIndex(tradingScope) < 0 ||
-                _killSwitch.IsEngaged(tradingScope) == target.Engaged)
+            if (!TradingScope.TryParse(target.Scope, out var tradingScope) || _killSwitch.Gate.Universe.ScopeIndex(tradingScope) < 0)
             {
-                return; // a scope this gate does not trade (nothing of it passes here), or already so
+                return; // a scope this gate does not trade: nothing of it passes here
             }
 
-            ApplyingShared.Value = true;
-            try
+            // Asked again under the gate's lock as the gate changes: a local change that took effect since the check above
+            // counts as pending from that instant, is published after the target, and so wins.
+            if (!await _killSwitch.ApplySharedAsync(tradingScope, target, () => StillApplies(target), _stopping.Token).ConfigureAwait(false))
             {
-                if (target.Engaged)
-                {
-                    await _killSwitch.EngageAsync(tradingScope, target.Who, target.Reason, _stopping.Token).ConfigureAwait(false);
-                }
-                else
-                {
-                    await _killSwitch.ReleaseAsync(tradingScope, target.Who, target.Reason, _stopping.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                ApplyingShared.Value = false;
+                return; // already so, or a newer local change came in
             }
 
             Applied?.Invoke(target);
@@ -197,13 +199,18 @@ public sealed class KillSwitchReplication : IAsyncDisposable
         }
     }
 
+    private bool StillApplies(KillSwitchState target)
+    {
+        lock (_sync)
+        {
+            var scope = ScopeOf(target.Scope);
+            return scope.Pending == 0 && scope.Latest?.Revision == target.Revision && target.Revision > scope.Published;
+        }
+    }
+
+    /// <summary>A local change, called under the gate's lock as it takes effect: pending from now, published in order.</summary>
     private void OnLocalChange(KillSwitchState state)
     {
-        if (ApplyingShared.Value)
-        {
-            return; // this change came from the shared state
-        }
-
         lock (_sync)
         {
             ScopeOf(state.Scope).Pending++;
@@ -274,4 +281,7 @@ internal static partial class KillSwitchLog
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "Kill switch {Scope} (engaged: {Engaged}) could not be shared with the other nodes")]
     public static partial void PublishFailed(ILogger logger, string scope, bool engaged, Exception exception);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Debug, Message = "A cancellation callback failed while the kill-switch replication stopped")]
+    public static partial void StopRaced(ILogger logger, Exception exception);
 }

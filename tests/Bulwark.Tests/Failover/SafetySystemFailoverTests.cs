@@ -51,7 +51,9 @@ public sealed class SafetySystemFailoverTests : IDisposable
 
             await using var b = SafetySystem.Create(Replica("b", port));
             await b.StartAsync();
-            await Eventually.WaitUntilAsync(() => b.Manager.SystemState == SafetyState.Healthy, Deadline, "b healthy");
+            // The manager's state is set before its transition reaches the gate, so wait for the gate: once the start's
+            // hold is lifted, what still closes a follower's gate is that it does not lead.
+            await Eventually.WaitUntilAsync(() => Buy(b, ++id).Reason != RiskRejectReason.TradingHalted, Deadline, "b's start hold lifted");
             Assert.Equal(RiskRejectReason.NotLeader, Buy(b, ++id).Reason); // a follower's gate is closed
             Assert.True(Buy(a, ++id).IsAccepted);
 

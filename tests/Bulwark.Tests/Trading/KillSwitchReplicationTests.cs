@@ -35,6 +35,53 @@ public sealed class KillSwitchReplicationTests
     }
 
     [Fact]
+    public async Task ASharedChangeArrivingAsALocalReleaseTakesEffect_NeverUndoesIt()
+    {
+        var trading = new TradingFixture();
+        var killSwitch = new KillSwitch(trading.Gate, new TestSupport.InMemoryEventStore());
+        var channel = new ScriptedChannel();
+        channel.AnswerPublishes();
+        var firm = TradingScope.Firm;
+        var raced = false;
+        killSwitch.Changed += state =>
+        {
+            // The local release is on the gate: a newer engage from another node is delivered, and handled in full,
+            // before this node goes on. The release is published after it, so the release is the installation's last word.
+            if (!state.Engaged && !raced)
+            {
+                raced = true;
+                channel.NumberedUpTo(5);
+                Assert.True(Task.Run(() => channel.DeliverAsync(new KillSwitchState("firm", true, "bob", "elsewhere") { Revision = 5 })).Wait(Deadline));
+            }
+        };
+        await using var replication = await KillSwitchReplication.StartAsync(killSwitch, channel);
+
+        await killSwitch.EngageAsync(firm, "alice", "stop");
+        await WaitAsync(() => channel.Published.Count == 1);
+        await channel.DeliverAsync(channel.Published[0] with { Revision = 1 });
+        await killSwitch.ReleaseAsync(firm, "alice", "go");
+        await WaitAsync(() => channel.Published.Count == 2);
+        Assert.False(channel.Published[1].Engaged);
+        await channel.DeliverAsync(channel.Published[1] with { Revision = 6 });
+
+        Assert.True(raced);
+        Assert.False(killSwitch.IsEngaged(firm)); // as the shared state's last change says
+    }
+
+    [Fact]
+    public async Task Stopping_SurvivesADriverWhoseCancellationCallbackFindsItsConnectionDisposed()
+    {
+        var trading = new TradingFixture();
+        var killSwitch = new KillSwitch(trading.Gate, new TestSupport.InMemoryEventStore());
+        var channel = new DisposedOnCancelChannel();
+        var replication = await KillSwitchReplication.StartAsync(killSwitch, channel);
+
+        await replication.DisposeAsync(); // as Npgsql did once in CI, after a cut-off connection: the stop must still stop
+
+        Assert.True(channel.Stopped);
+    }
+
+    [Fact]
     public async Task UntilTheSharedStateIsRead_AndWhileCutOff_TheGateIsNotLeader_ButCancelsPass()
     {
         var trading = new TradingFixture();
@@ -60,6 +107,28 @@ public sealed class KillSwitchReplicationTests
         }
     }
 
+    /// <summary>A channel whose follow loop, like a driver racing its own cleanup, throws from its cancellation callback.</summary>
+    private sealed class DisposedOnCancelChannel : IKillSwitchChannel
+    {
+        public bool Stopped { get; private set; }
+
+        public ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(state with { Revision = 1 });
+
+        public ValueTask<IReadOnlyList<KillSwitchState>> ReadAllAsync(CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<KillSwitchState>>([]);
+
+        public async Task FollowAsync(Func<KillSwitchState, Task> changed, Action<bool> connected, CancellationToken cancellationToken)
+        {
+            connected(true);
+            using var registration = cancellationToken.Register(() => throw new ObjectDisposedException("ManualResetEventSlim"));
+            await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            Stopped = true;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     /// <summary>Publishes are answered only when the test says so; deliveries and connection changes come from the test.</summary>
     private sealed class ScriptedChannel : IKillSwitchChannel
     {
@@ -71,6 +140,15 @@ public sealed class KillSwitchReplicationTests
         public List<KillSwitchState> Published { get; } = [];
 
         public void AnswerPublishes() => _answer.TrySetResult();
+
+        /// <summary>The backend has numbered changes up to <paramref name="revision"/>: the next publish comes after them.</summary>
+        public void NumberedUpTo(long revision)
+        {
+            lock (Published)
+            {
+                _revision = Math.Max(_revision, revision);
+            }
+        }
 
         public void Connected(bool connected) => _connected(connected);
 
