@@ -89,7 +89,7 @@ public sealed class LeaderElector : IAsyncDisposable
     public FencingToken? Token => Current()?.Lease.Token;
 
     /// <summary>Cancelled the moment leadership ends (loss, refusal, deadline, stop); already cancelled when not leader.</summary>
-    public CancellationToken LeadershipToken => Current()?.Cancellation.Token ?? new CancellationToken(canceled: true);
+    public CancellationToken LeadershipToken => Current()?.Token ?? new CancellationToken(canceled: true);
 
     /// <summary>Starts competing for leadership in the background.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -241,9 +241,10 @@ public sealed class LeaderElector : IAsyncDisposable
     {
         while (!stopping.IsCancellationRequested)
         {
-            var leading = await StepAsync(stopping).ConfigureAwait(false);
             try
             {
+                // Stopping may land while a coordinator call is in flight: that is a stop, not a failure.
+                var leading = await StepAsync(stopping).ConfigureAwait(false);
                 await Task.Delay(leading ? _options.RenewInterval : _options.RetryInterval, _time, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -298,5 +299,11 @@ public sealed class LeaderElector : IAsyncDisposable
         public long ValidUntil { get; set; } = validUntil;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        /// <summary>
+        /// Taken while the source is new: a reader on another thread may hold this term just as a loss disposes its
+        /// source, and a token taken before stays valid (cancelled) where the source's own property would throw.
+        /// </summary>
+        public CancellationToken Token { get; } = cancellation.Token;
     }
 }

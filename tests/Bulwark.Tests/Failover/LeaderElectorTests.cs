@@ -132,6 +132,64 @@ public sealed class LeaderElectorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Stopping_WhileACoordinatorCallIsInFlight_StopsQuietly()
+    {
+        var coordinator = new FlakyCoordinator(_store) { Hanging = true };
+        var a = Elector("a", coordinator);
+        await a.StartAsync();
+        await coordinator.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the acquire is on its way
+
+        await a.StopAsync(); // its cancellation ends the call: a stop, not an error
+
+        Assert.False(a.IsLeader);
+    }
+
+    /// <summary>
+    /// An engine reads <see cref="LeaderElector.LeadershipToken"/> on every order, from its own thread, while the
+    /// elector may be ending the term: the read must give a token (cancelled or not), never throw. (It read the
+    /// term's source after the loss had disposed it, and the engine died of ObjectDisposedException.)
+    /// </summary>
+    [Fact]
+    public async Task LeadershipToken_ReadWhileTheTermEnds_NeverThrows()
+    {
+        var flaky = new FlakyCoordinator(_store);
+        await using var a = Elector("a", flaky);
+        var failures = 0;
+        for (var term = 0; term < 100 && failures == 0; term++)
+        {
+            flaky.Broken = false;
+            _time.Advance(Timing.Ttl); // the previous term's lease has expired
+            Assert.True(await a.StepAsync(CancellationToken.None));
+            using var lost = new CancellationTokenSource();
+            var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reader = Task.Run(() =>
+            {
+                for (var i = 0; i < 1_000_000 && !lost.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        _ = a.LeadershipToken.IsCancellationRequested;
+                        reading.TrySetResult();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        Interlocked.Increment(ref failures);
+                        return;
+                    }
+                }
+            });
+
+            await reading.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the engine is reading
+            flaky.Broken = true;
+            Assert.False(await a.StepAsync(CancellationToken.None)); // unreachable: the term ends now
+            await lost.CancelAsync();
+            await reader.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
     public void Options_RenewMustFitInTheLeaseLessItsMargin() =>
         Assert.Throws<ArgumentException>(() => new LeaderElector(_store, "g", "a",
             new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(1), SafetyMargin = TimeSpan.FromMilliseconds(500), RenewInterval = TimeSpan.FromMilliseconds(600) }, _time));
@@ -142,8 +200,21 @@ public sealed class LeaderElectorTests : IAsyncLifetime, IDisposable
     {
         public bool Broken { get; set; }
 
-        public ValueTask<Lease?> TryAcquireAsync(string group, string holder, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-            Broken ? throw new IOException("connection refused") : inner.TryAcquireAsync(group, holder, ttl, cancellationToken);
+        /// <summary>Every acquire hangs until cancelled, as a call to a coordinator that does not answer.</summary>
+        public bool Hanging { get; set; }
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<Lease?> TryAcquireAsync(string group, string holder, TimeSpan ttl, CancellationToken cancellationToken = default)
+        {
+            if (Hanging)
+            {
+                Entered.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return Broken ? throw new IOException("connection refused") : await inner.TryAcquireAsync(group, holder, ttl, cancellationToken);
+        }
 
         public ValueTask<bool> RenewAsync(Lease lease, CancellationToken cancellationToken = default) =>
             Broken ? throw new IOException("connection refused") : inner.RenewAsync(lease, cancellationToken);
