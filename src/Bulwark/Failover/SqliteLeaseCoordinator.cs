@@ -35,18 +35,38 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // The busy timeout first: the switch to WAL waits for a lock when other replicas open the file at once.
             await ExecuteAsync(connection, """
+                PRAGMA busy_timeout = 5000;
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
-                PRAGMA busy_timeout = 5000;
-                CREATE TABLE IF NOT EXISTS leases (
-                  group_name    TEXT PRIMARY KEY,
-                  holder        TEXT NOT NULL,
-                  epoch         INTEGER NOT NULL,
-                  expires_ms    INTEGER NOT NULL
-                );
                 """, cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+
+            // The schema and its migration in one write transaction: replicas starting together on a new file take
+            // turns, and each one sees the columns the one before it added.
+            await ExecuteAsync(connection, "BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ExecuteAsync(connection, """
+                    CREATE TABLE IF NOT EXISTS leases (
+                      group_name        TEXT PRIMARY KEY,
+                      holder            TEXT NOT NULL,
+                      epoch             INTEGER NOT NULL,
+                      expires_ms        INTEGER NOT NULL,
+                      renewed_ms        INTEGER NOT NULL DEFAULT 0,
+                      handover_to       TEXT,
+                      handover_until_ms INTEGER
+                    );
+                    """, cancellationToken).ConfigureAwait(false);
+                await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, "COMMIT;", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await ExecuteAsync(connection, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         }
         catch
         {
