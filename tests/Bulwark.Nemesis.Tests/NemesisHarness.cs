@@ -82,6 +82,12 @@ internal sealed class NemesisHarness : IAsyncDisposable
         VenueOrder? leaderOrder = null;
         await WaitAsync(() =>
         {
+            // Only the nemesis stops a replica: one that died by itself leaves the round without the spare it needs.
+            if (_replicas.Any(r => r is { HasExited: true }))
+            {
+                throw new InvalidOperationException($"round {number}: a replica exited by itself\n{Describe()}");
+            }
+
             var last = Orders().LastOrDefault(o => o.Accepted);
             leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } ? last : null;
             return Task.FromResult(leaderOrder is not null);
@@ -228,17 +234,42 @@ internal sealed class NemesisHarness : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    private async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (!await condition())
         {
             if (TimeProvider.System.GetTimestamp() > deadline)
             {
-                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}\n{Describe()}");
             }
 
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Each replica's state and the end of its output: a failed wait says which replica did what.</summary>
+    private string Describe()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < _replicas.Length; i++)
+        {
+            if (_replicas[i] is not { } replica)
+            {
+                continue;
+            }
+
+            var state = replica.HasExited ? $"exited with {replica.ExitCode}" : "running";
+            text.AppendLine(CultureInfo.InvariantCulture, $"r{i} ({state}):");
+            foreach (var line in replica.Stdout.Split('\n').TakeLast(5).Concat(replica.Stderr.Split('\n').TakeLast(15)))
+            {
+                if (line.Length > 0)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
+                }
+            }
+        }
+
+        return text.ToString();
     }
 }
