@@ -24,13 +24,44 @@ var timing = new LeaderElectorOptions
 };
 var interval = TimeSpan.FromMilliseconds(Number("--interval-ms", 5));
 
-ILeaseCoordinator coordinator = backend switch
+if (backend is not ("sqlite" or "postgres" or "etcd"))
 {
-    "sqlite" => await SqliteLeaseCoordinator.OpenAsync(coordinatorAddress),
-    "postgres" => await PostgreSqlLeaseCoordinator.OpenAsync(coordinatorAddress),
-    "etcd" => new EtcdLeaseCoordinator(coordinatorAddress),
-    _ => throw new ArgumentException($"--backend must be sqlite, postgres or etcd, got '{backend}'"),
-};
+    throw new ArgumentException($"--backend must be sqlite, postgres or etcd, got '{backend}'");
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+// A coordinator that cannot be opened (down, or a SQLite file another replica holds locked) leaves this replica a
+// follower that keeps trying, as the elector does when an acquire fails: never leader, never gone.
+ILeaseCoordinator? opened = null;
+while (opened is null && !stop.IsCancellationRequested)
+{
+    try
+    {
+        opened = backend switch
+        {
+            "sqlite" => await SqliteLeaseCoordinator.OpenAsync(coordinatorAddress, cancellationToken: stop.Token),
+            "postgres" => await PostgreSqlLeaseCoordinator.OpenAsync(coordinatorAddress, cancellationToken: stop.Token),
+            _ => new EtcdLeaseCoordinator(coordinatorAddress),
+        };
+    }
+    catch (Exception ex) when (!stop.IsCancellationRequested)
+    {
+        Console.Error.WriteLine($"coordinator not opened, retrying: {ex.Message}");
+        await Task.Delay(timing.RetryInterval, CancellationToken.None);
+    }
+    catch (OperationCanceledException)
+    {
+        break; // stopped while opening
+    }
+}
+
+if (opened is not { } coordinator)
+{
+    return 0;
+}
 
 var options = new RiskGateOptions { EnabledChecks = RiskChecks.MaximumOrderQuantity | RiskChecks.MaximumOrderNotional | RiskChecks.PriceCollar };
 options.Accounts.Add("paper");
@@ -45,9 +76,6 @@ elector.Changed += change => Console.WriteLine(FormattableString.Invariant(
     $"{(change.IsLeader ? "leader" : "follower")} token={change.Token?.Value} reason={change.Reason}"));
 elector.BindTo(gate);
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 using var http = new HttpClient { BaseAddress = venue, Timeout = TimeSpan.FromSeconds(2) };
 await elector.StartAsync();
 Console.WriteLine($"started replica={replica} backend={backend}");

@@ -37,6 +37,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
     private readonly TimeSpan _ttl;
     private readonly List<VenueOrder> _orders = [];
     private ChildProcess? _venue;
+    private volatile int _paused = -1;
     private int _venuePort;
     private long _logOffset;
 
@@ -95,14 +96,18 @@ internal sealed class NemesisHarness : IAsyncDisposable
 
         var leader = Index(leaderOrder!.Replica);
         var faultAt = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
-        var paused = TimeProvider.System.GetTimestamp();
+        Task? waking = null;
         switch (fault)
         {
             case Fault.Kill:
                 _replicas[leader]!.Kill();
                 break;
             case Fault.Pause:
+                // Stopped for twice the lease, then woken deposed, whether or not a successor has taken over by then:
+                // one stopped inside its SQLite write holds the file's lock, and nobody can take over until it wakes.
                 _replicas[leader]!.Signal(19); // SIGSTOP
+                _paused = leader;
+                waking = WakeAsync(leader, 2 * _ttl);
                 break;
             case Fault.Partition:
                 cut!(leader);
@@ -127,14 +132,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
                     StartReplica(leader);
                     break;
                 case Fault.Pause:
-                    // Stay stopped for longer than the lease, whatever the recovery took, then wake up deposed.
-                    var stopped = TimeProvider.System.GetElapsedTime(paused);
-                    if (stopped < 2 * _ttl)
-                    {
-                        await Task.Delay((2 * _ttl) - stopped);
-                    }
-
-                    _replicas[leader]!.Signal(18); // SIGCONT
+                    await waking!;
                     break;
                 case Fault.Partition:
                     heal!(leader);
@@ -143,6 +141,14 @@ internal sealed class NemesisHarness : IAsyncDisposable
         }
 
         return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first!.Replica, first.Token, first.ArrivalUnixMs - faultAt);
+    }
+
+    /// <summary>The nemesis's schedule, not a wait on the system: SIGCONT once <paramref name="after"/> has passed.</summary>
+    private async Task WakeAsync(int replica, TimeSpan after)
+    {
+        await Task.Delay(after);
+        _replicas[replica]!.Signal(18); // SIGCONT
+        _paused = -1;
     }
 
     public async ValueTask DisposeAsync()
@@ -259,7 +265,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
                 continue;
             }
 
-            var state = replica.HasExited ? $"exited with {replica.ExitCode}" : "running";
+            var state = replica.HasExited ? $"exited with {replica.ExitCode}" : i == _paused ? "stopped by SIGSTOP" : "running";
             text.AppendLine(CultureInfo.InvariantCulture, $"r{i} ({state}):");
             foreach (var line in replica.Stdout.Split('\n').TakeLast(5).Concat(replica.Stderr.Split('\n').TakeLast(15)))
             {

@@ -1,4 +1,5 @@
 using Bulwark.Failover;
+using Bulwark.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
 
 namespace Bulwark.Tests.Failover;
@@ -51,6 +52,52 @@ public sealed class SqliteLeaseCoordinatorTests : LeaseCoordinatorContract, IDis
                 await coordinator.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// A replica stopped (SIGSTOP, a debugger) inside its write holds the file's lock. Real time: the leader's renewal
+    /// waits on the lock, so it stops leading at its own deadline; nobody else can take over while the lock is held
+    /// (fail closed: no leader rather than two); once it is let go, a successor leads with a larger token.
+    /// </summary>
+    [Fact]
+    public async Task AWriterStoppedInsideItsWrite_LeavesTheGroupLeaderless_UntilItsLockIsLetGo()
+    {
+        var path = _dir.File("stopped-writer.db");
+        var timing = new LeaderElectorOptions
+        {
+            Ttl = TimeSpan.FromSeconds(1),
+            SafetyMargin = TimeSpan.FromMilliseconds(300),
+            RenewInterval = TimeSpan.FromMilliseconds(200),
+            RetryInterval = TimeSpan.FromMilliseconds(50),
+        };
+        await using var first = await SqliteLeaseCoordinator.OpenAsync(path);
+        await using var second = await SqliteLeaseCoordinator.OpenAsync(path);
+        await using var a = new LeaderElector(first, "engines", "a", timing);
+        await using var b = new LeaderElector(second, "engines", "b", timing);
+        await a.StartAsync();
+        await Eventually.WaitUntilAsync(() => a.IsLeader, TimeSpan.FromSeconds(10), "a leads");
+        var old = a.Token!.Value.Value;
+        await b.StartAsync();
+
+        await using var writer = new SqliteConnection($"Data Source={path};Pooling=False");
+        await writer.OpenAsync();
+        using (var begin = writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;"; // the stopped replica's write, its lock held
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        await Eventually.WaitUntilAsync(() => !a.IsLeader, TimeSpan.FromSeconds(10), "a stops at its deadline");
+        Assert.False(b.IsLeader);
+
+        using (var rollback = writer.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;"; // it wakes up and finishes
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        await Eventually.WaitUntilAsync(() => (a.Token ?? b.Token) is { } token && token.Value > old, TimeSpan.FromSeconds(15), "a new term");
+        Assert.False(a.IsLeader && b.IsLeader);
     }
 
     public void Dispose() => _dir.Dispose();
