@@ -45,8 +45,7 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
 
             // The schema and its migration in one write transaction: replicas starting together on a new file take
             // turns, and each one sees the columns the one before it added.
-            await ExecuteAsync(connection, "BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
-            try
+            await InWriteTransactionAsync(connection, async () =>
             {
                 await ExecuteAsync(connection, """
                     CREATE TABLE IF NOT EXISTS leases (
@@ -60,13 +59,8 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
                     );
                     """, cancellationToken).ConfigureAwait(false);
                 await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, "COMMIT;", cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await ExecuteAsync(connection, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -273,27 +267,34 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
 
     private readonly record struct Row(string Holder, long Epoch, long ExpiresMs, long RenewedMs, string? HandoverTo, long HandoverUntilMs);
 
+    /// <summary>One caller at a time on this coordinator's connection, each in its own write transaction.</summary>
     private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(_connection, "BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var result = await work().ConfigureAwait(false);
-                await ExecuteAsync(_connection, "COMMIT;", cancellationToken).ConfigureAwait(false);
-                return result;
-            }
-            catch
-            {
-                await ExecuteAsync(_connection, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
+            return await InWriteTransactionAsync(_connection, work, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary><c>BEGIN IMMEDIATE</c> (one writer at a time across processes), then commit, or roll back on any failure.</summary>
+    private static async Task<T> InWriteTransactionAsync<T>(SqliteConnection connection, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await work().ConfigureAwait(false);
+            await ExecuteAsync(connection, "COMMIT;", cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch
+        {
+            await ExecuteAsync(connection, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
     }
 

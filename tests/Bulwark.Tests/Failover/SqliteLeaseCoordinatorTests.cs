@@ -27,13 +27,11 @@ public sealed class SqliteLeaseCoordinatorTests : LeaseCoordinatorContract, IDis
             await using (var old = new SqliteConnection($"Data Source={path}"))
             {
                 await old.OpenAsync();
-                using var create = old.CreateCommand();
-                create.CommandText = """
+                await ExecuteAsync(old, """
                     PRAGMA journal_mode = WAL;
                     CREATE TABLE leases (group_name TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
                     INSERT INTO leases VALUES ('engines', 'a', 7, 0);
-                    """;
-                await create.ExecuteNonQueryAsync();
+                    """);
             }
 
             using var start = new ManualResetEventSlim();
@@ -81,23 +79,22 @@ public sealed class SqliteLeaseCoordinatorTests : LeaseCoordinatorContract, IDis
 
         await using var writer = new SqliteConnection($"Data Source={path};Pooling=False");
         await writer.OpenAsync();
-        using (var begin = writer.CreateCommand())
-        {
-            begin.CommandText = "BEGIN IMMEDIATE;"; // the stopped replica's write, its lock held
-            await begin.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync(writer, "BEGIN IMMEDIATE;"); // the stopped replica's write, its lock held
 
         await Eventually.WaitUntilAsync(() => !a.IsLeader, TimeSpan.FromSeconds(10), "a stops at its deadline");
         Assert.False(b.IsLeader);
 
-        using (var rollback = writer.CreateCommand())
-        {
-            rollback.CommandText = "ROLLBACK;"; // it wakes up and finishes
-            await rollback.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync(writer, "ROLLBACK;"); // it wakes up and finishes
 
         await Eventually.WaitUntilAsync(() => (a.Token ?? b.Token) is { } token && token.Value > old, TimeSpan.FromSeconds(15), "a new term");
         Assert.False(a.IsLeader && b.IsLeader);
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     public void Dispose() => _dir.Dispose();
