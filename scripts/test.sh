@@ -19,6 +19,16 @@ dotnet test Bulwark.slnx -c Release --logger "console;verbosity=normal" "$@" 2>&
 # One closing line over every test project: "N passed, N failed".
 passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
+# The names of the failed tests again, last, so that the end of a long log says what broke.
+if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then
+  echo
+  echo "Failed tests:"
+  # Each failed test with the first lines of its error message (up to its stack trace).
+  awk '/^ +Failed [A-Za-z_]/ {show = 1; lines = 0; named = 1}
+       show && /^ +Stack Trace:/ {show = 0}
+       show && lines < 12 {print "  " $0; lines++}
+       END {if (!named) print "  (none named: see the build or test host errors above)"}' "$log"
+fi
 echo
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -36,6 +36,16 @@ internal static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         var stopping = signalled.Token;
 
+        // SIGHUP: reload the trading limits from the file (validated whole, applied atomically, audited). Handled
+        // from the start, so a reload asked for once the "watching" line is out can never hit the default action
+        // (terminate); one that comes before the system runs waits for it.
+        var reloads = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            reloads.Writer.TryWrite(true);
+        });
+
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
@@ -108,13 +118,6 @@ internal static class RunCommand
                     .ConfigureAwait(false);
             }
 
-            // SIGHUP: reload the trading limits from the file (validated whole, applied atomically, audited).
-            var reloads = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-            {
-                context.Cancel = true;
-                reloads.Writer.TryWrite(true);
-            });
             try
             {
                 while (await reloads.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))

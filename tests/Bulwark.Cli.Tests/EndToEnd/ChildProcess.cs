@@ -27,7 +27,14 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public string Stderr => string.Join('\n', _stderr);
 
     /// <summary>Starts `dotnet ASSEMBLY ARGS` with the test's own output folder as the assembly's home.</summary>
-    public static ChildProcess StartDotnet(string assembly, string workingDirectory, params string[] args)
+    public static ChildProcess StartDotnet(string assembly, string workingDirectory, params string[] args) =>
+        StartDotnet(assembly, workingDirectory, onStdoutLine: null, args);
+
+    /// <summary>
+    /// As <see cref="StartDotnet(string, string, string[])"/>, calling <paramref name="onStdoutLine"/> on the reading
+    /// thread with each line as it arrives (before it is queued), for a test that must react the moment a line is out.
+    /// </summary>
+    public static ChildProcess StartDotnet(string assembly, string workingDirectory, Action<ChildProcess, string>? onStdoutLine, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -50,7 +57,14 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { child._stdout.Enqueue(e.Data); } };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                onStdoutLine?.Invoke(child, e.Data);
+                child._stdout.Enqueue(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { child._stderr.Enqueue(e.Data); } };
         process.Start();
         process.BeginOutputReadLine();

@@ -67,6 +67,32 @@ public sealed class TradingReloadEndToEndTests : IDisposable
         Assert.Equal(0, await run.WaitForExitAsync(Deadline));
     }
 
+    [Fact]
+    public async Task Sighup_SentTheMomentTheReadyLineIsOut_IsAReload_NeverTheDefaultTermination()
+    {
+        // Once "watching" is printed a reload must be safe: the handler was registered after that line once, and a
+        // SIGHUP sent in between hit the default action and killed the process. Here the signal goes from the
+        // thread that reads the line, as early as any supervisor could send it.
+        var config = _dir.File("bulwark.yaml");
+        await File.WriteAllTextAsync(config, Config("100"));
+        await using var run = ChildProcess.StartDotnet(
+            "Bulwark.Cli.dll",
+            _dir.Path,
+            (child, line) =>
+            {
+                if (line.Contains("watching", StringComparison.Ordinal))
+                {
+                    child.Signal(ChildProcess.SigHup);
+                }
+            },
+            "run",
+            "--config",
+            config);
+        await WaitForAsync(run, () => run.Stdout.Contains("trading limits reloaded", StringComparison.Ordinal), "reload applied");
+        run.Terminate();
+        Assert.Equal(0, await run.WaitForExitAsync(Deadline));
+    }
+
     private async Task<List<JsonElement>> EventsAsync(string kind)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync("events", "--data-dir", Path.Combine(_dir.Path, ".bulwark"), "--kind", kind, "--json");
