@@ -44,18 +44,16 @@ public sealed class SqliteLeaseCoordinator : ILeaseCoordinator
                 """, cancellationToken).ConfigureAwait(false);
 
             // The schema and its migration in one write transaction: replicas starting together on a new file take
-            // turns, and each one sees the columns the one before it added.
+            // turns, and each one sees the columns the one before it added. The first version's table, then every
+            // column added since (MigrateAsync), so a new file and an old one end up alike.
             await InWriteTransactionAsync(connection, async () =>
             {
                 await ExecuteAsync(connection, """
                     CREATE TABLE IF NOT EXISTS leases (
-                      group_name        TEXT PRIMARY KEY,
-                      holder            TEXT NOT NULL,
-                      epoch             INTEGER NOT NULL,
-                      expires_ms        INTEGER NOT NULL,
-                      renewed_ms        INTEGER NOT NULL DEFAULT 0,
-                      handover_to       TEXT,
-                      handover_until_ms INTEGER
+                      group_name    TEXT PRIMARY KEY,
+                      holder        TEXT NOT NULL,
+                      epoch         INTEGER NOT NULL,
+                      expires_ms    INTEGER NOT NULL
                     );
                     """, cancellationToken).ConfigureAwait(false);
                 await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
