@@ -37,9 +37,18 @@ public sealed class EtcdKillSwitchChannel : FollowingKillSwitchChannel
     {
         ArgumentNullException.ThrowIfNull(state);
         using var timeout = Timeout(cancellationToken);
-        var response = await _client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(_prefix + state.Scope), Value = Encode(state) }, cancellationToken: timeout.Token)
-            .ConfigureAwait(false);
-        return state with { Revision = response.Header.Revision };
+        try
+        {
+            var response = await _client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(_prefix + state.Scope), Value = Encode(state) }, cancellationToken: timeout.Token)
+                .ConfigureAwait(false);
+            return state with { Revision = response.Header.Revision };
+        }
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.InvalidArgument)
+        {
+            // The request as it stands (larger than the cluster's request limit, say): the same change fails again. A full
+            // database (ResourceExhausted) or an unreachable member is worth retrying, and is.
+            throw new KillSwitchChangeRefusedException($"etcd refused the change of {state.Scope}: {ex.Status.Detail}", ex);
+        }
     }
 
     /// <inheritdoc />

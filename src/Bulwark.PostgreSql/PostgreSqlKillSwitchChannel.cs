@@ -44,8 +44,16 @@ public sealed class PostgreSqlKillSwitchChannel : FollowingKillSwitchChannel
         command.Parameters.Add(new NpgsqlParameter { Value = state.Engaged });
         command.Parameters.Add(new NpgsqlParameter { Value = state.Who });
         command.Parameters.Add(new NpgsqlParameter { Value = state.Reason });
-        var revision = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        return state with { Revision = revision };
+        try
+        {
+            var revision = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return state with { Revision = revision };
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("54", StringComparison.Ordinal))
+        {
+            // Data exception or program limit (a NOTIFY payload of 8,000 bytes or more, a NUL byte): the same change fails again.
+            throw new KillSwitchChangeRefusedException($"PostgreSQL refused the change of {state.Scope}: {ex.SqlState} {ex.MessageText}", ex);
+        }
     }
 
     /// <inheritdoc />

@@ -220,6 +220,13 @@ public sealed class SafetySystem : IAsyncDisposable
             await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
             _trading.HoldUntilFirstEvidence();
             _manager.Transitioned += _trading.OnSafetyEvent;
+            var killSwitch = _trading.KillSwitch;
+            var manager = _manager;
+            killSwitch.DurabilityChanged += () =>
+            {
+                var durability = killSwitch.NotDurable;
+                _ = manager.SetHoldAsync("killswitch", durability.IsDurable ? null : durability.ToString());
+            };
         }
 
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);

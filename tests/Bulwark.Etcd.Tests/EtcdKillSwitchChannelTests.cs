@@ -31,6 +31,9 @@ public sealed class EtcdKillSwitchChannelTests(EtcdCluster cluster) : KillSwitch
         return Task.FromResult<IKillSwitchChannel>(new EtcdKillSwitchChannel($"http://127.0.0.1:{_proxy.Port}", _prefix));
     }
 
+    /// <summary>etcd refuses a request over its --max-request-bytes (1.5 MiB by default).</summary>
+    protected override int OversizedReasonLength => 1_800_000; // over 1.5 MiB, under the 2 MiB gRPC message limit above it
+
     protected override Task CutAsync()
     {
         _proxy!.Cut();

@@ -31,6 +31,9 @@ public sealed class PostgreSqlKillSwitchChannelTests(PostgresServer server) : Ki
         return await PostgreSqlKillSwitchChannel.OpenAsync(_connectionString.Replace($"Port={server.Port}", $"Port={_proxy.Port}", StringComparison.Ordinal));
     }
 
+    /// <summary>NOTIFY payloads must be under 8,000 bytes.</summary>
+    protected override int OversizedReasonLength => 9_000;
+
     protected override Task CutAsync()
     {
         _proxy!.Cut();

@@ -20,6 +20,9 @@ public abstract class KillSwitchChannelContract : IAsyncLifetime
     /// <summary>Restores the cuttable link.</summary>
     protected abstract Task HealAsync();
 
+    /// <summary>A reason longer than this backend carries in one change (PostgreSQL's NOTIFY payload, etcd's request size).</summary>
+    protected abstract int OversizedReasonLength { get; }
+
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
@@ -94,10 +97,28 @@ public abstract class KillSwitchChannelContract : IAsyncLifetime
         Assert.True(b.Cancel().IsAccepted); // cancels are never blocked
         await a.KillSwitch.EngageAsync(TradingScope.Firm, "alice", "while b was away");
 
+        // a shares its engage in the background: only once the backend has it is it there for b to read on reconnecting
+        // (healing first raced a's publish on a loaded machine, and b read the state from before it).
+        await WaitAsync(async () => (await a.Channel.ReadAllAsync()).Any(s => s is { Scope: "firm", Engaged: true }), "a's engage shared");
         await HealAsync();
         await WaitAsync(() => b.Replication.InSync, "b back in sync");
         Assert.True(b.KillSwitch.IsEngaged(TradingScope.Firm), "the engage made while b was cut off is read on reconnecting");
         Assert.Equal(RiskRejectReason.KillSwitchEngaged, b.Buy().Reason);
+    }
+
+    [Fact]
+    public async Task AChangeTheBackendCannotCarry_IsRefusedAsSuch_AndTheNextOneGoesThrough()
+    {
+        // The kill switch refuses such a reason at its door (at most 1,024 characters); a channel used directly, or a
+        // backend with a smaller limit, must still say "refused" (not retried for ever) rather than fail as if cut off.
+        var channel = await ConnectAsync();
+        _owned.Add(channel);
+        var refused = await Assert.ThrowsAsync<KillSwitchChangeRefusedException>(async () =>
+            await channel.PublishAsync(new KillSwitchState("firm", true, "alice", new string('x', OversizedReasonLength))));
+        Assert.Contains("firm", refused.Message);
+        var next = await channel.PublishAsync(new KillSwitchState("firm", true, "alice", "a reason it carries"));
+        Assert.True(next.Revision > 0);
+        Assert.Contains(await channel.ReadAllAsync(), s => s is { Scope: "firm", Engaged: true, Reason: "a reason it carries" });
     }
 
     private static Task WaitAsync(Func<bool> condition, string what) => WaitAsync(() => Task.FromResult(condition()), what);

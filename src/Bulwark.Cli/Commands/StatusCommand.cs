@@ -85,6 +85,11 @@ internal static class StatusCommand
             await stdout.WriteLineAsync($"Event store unwritable: {report.StoreFault}").ConfigureAwait(false);
         }
 
+        foreach (var hold in report.Holds ?? [])
+        {
+            await stdout.WriteLineAsync($"Held at Critical: {hold}").ConfigureAwait(false);
+        }
+
         await stdout.WriteLineAsync().ConfigureAwait(false);
         var rows = new List<IReadOnlyList<string>>();
         foreach (var component in report.Components)

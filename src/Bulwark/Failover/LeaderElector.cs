@@ -31,6 +31,9 @@ public sealed record LeadershipChange(bool IsLeader, FencingToken? Token, string
 
     /// <summary>For a gain: when the acquire that won was sent (the failover's start), by the elector's wall clock.</summary>
     public DateTimeOffset? RequestedAt { get; init; }
+
+    /// <summary>For a gain: the term's token and deadline, which the elector keeps moving while it renews (for a bound gate).</summary>
+    internal LeadershipTerm? Term { get; init; }
 }
 
 /// <summary>
@@ -48,7 +51,7 @@ public sealed class LeaderElector : IAsyncDisposable
     private readonly string _holder;
     private readonly LeaderElectorOptions _options;
     private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
+    private readonly object _gate = new(); // a monitor, which the Coyote tests control (System.Threading.Lock they cannot)
     private Term? _term;
     private CancellationTokenSource? _stopping;
     private Task? _loop;
@@ -78,6 +81,9 @@ public sealed class LeaderElector : IAsyncDisposable
 
     /// <summary>Lease timing.</summary>
     public LeaderElectorOptions Options => _options;
+
+    /// <summary>The clock of the term's deadline; a gate bound to this elector must read the same one.</summary>
+    internal TimeProvider Time => _time;
 
     /// <summary>Raised on every gain and loss of leadership.</summary>
     public event Action<LeadershipChange>? Changed;
@@ -171,6 +177,7 @@ public sealed class LeaderElector : IAsyncDisposable
                 Lease = lease,
                 At = _time.GetUtcNow(),
                 RequestedAt = requestedAt,
+                Term = gained.View,
             });
             return true;
         }
@@ -224,6 +231,7 @@ public sealed class LeaderElector : IAsyncDisposable
             if (!expired)
             {
                 term.ValidUntil = Deadline(sent);
+                term.View.Extend(term.ValidUntil);
                 term.Cancellation.CancelAfter(Remaining(term.ValidUntil));
             }
         }
@@ -277,6 +285,8 @@ public sealed class LeaderElector : IAsyncDisposable
             return null;
         }
 
+        // First the deadline every bound gate reads, so no order passes under this term from here on.
+        term.View.End();
         term.Cancellation.Cancel();
         term.Cancellation.Dispose();
         Changed?.Invoke(new LeadershipChange(false, term.Lease.Token, reason) { Lease = term.Lease, At = _time.GetUtcNow() });
@@ -297,6 +307,9 @@ public sealed class LeaderElector : IAsyncDisposable
         public Lease Lease { get; } = lease;
 
         public long ValidUntil { get; set; } = validUntil;
+
+        /// <summary>The token and deadline a bound gate compares each order's time with.</summary>
+        public LeadershipTerm View { get; } = new(lease.Token.Value, validUntil);
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 

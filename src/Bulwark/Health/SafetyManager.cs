@@ -121,6 +121,32 @@ public sealed class SafetyManager
         _heartbeats.Report(component);
     }
 
+    /// <summary>
+    /// Holds the system at Critical at most while <paramref name="reason"/> is set (null lifts the hold of
+    /// <paramref name="source"/>): for what the system knows is not safe beyond its checks, such as a kill switch engaged
+    /// and not yet on the store. Recorded as a system transition when it changes the state.
+    /// </summary>
+    internal Task SetHoldAsync(string source, string? reason, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (reason is null ? !_holds.Remove(source) : _holds.TryGetValue(source, out var held) && held == reason)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (reason is not null)
+            {
+                _holds[source] = reason;
+            }
+        }
+
+        return UpdateSystemStateAsync(reason ?? source + " hold lifted", _time.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>Why the system is held at Critical beyond its checks, by source (guarded by <see cref="_gate"/>).</summary>
+    private readonly Dictionary<string, string> _holds = new(StringComparer.Ordinal);
+
     /// <summary>A consistent picture of the system and every component, with each check's latest result.</summary>
     public StatusReport GetStatus()
     {
@@ -132,6 +158,7 @@ public sealed class SafetyManager
                 System = SystemState,
                 SystemSince = _systemSince,
                 StoreFault = _storeFault,
+                Holds = [.. _holds.Values],
                 ProcessId = Environment.ProcessId,
                 Components = _components.Select(c => new ComponentStatus
                 {
@@ -287,6 +314,13 @@ public sealed class SafetyManager
                 // Without a working event log Bulwark cannot prove what happened: fail closed.
                 after = SafetyState.Critical;
                 cause = "event store unwritable: " + _storeFault;
+            }
+
+            if (_holds.Count > 0 && after > SafetyState.Critical)
+            {
+                // Another part of the system knows something is not safe (a kill switch not on the store): fail closed.
+                after = SafetyState.Critical;
+                cause = "held: " + string.Join("; ", _holds.Values);
             }
 
             var before = SystemState;

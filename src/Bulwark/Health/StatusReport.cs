@@ -15,6 +15,9 @@ public sealed record StatusReport
     /// <summary>When the event store cannot be written, why; the system is then at best Critical.</summary>
     public string? StoreFault { get; init; }
 
+    /// <summary>What holds the system at Critical beyond its checks (for example a kill switch engaged and not yet on the store).</summary>
+    public IReadOnlyList<string> Holds { get; init; } = [];
+
     /// <summary>Process id of the writer, so a reader can tell which process reported.</summary>
     public int ProcessId { get; init; }
 

@@ -11,13 +11,16 @@ namespace Bulwark.Trading;
 [StructLayout(LayoutKind.Explicit, Size = 128)]
 internal struct AccountCounters
 {
-    /// <summary>Sum of |position notional at cost| plus working notional.</summary>
+    /// <summary>
+    /// The largest gross exposure any order of fills can reach: over the account's symbols, the sum of
+    /// <c>T/2 + |D|</c>, with T the symbol's working notional and D its <see cref="PairCounters.Balance"/>.
+    /// </summary>
     [FieldOffset(0)] public double Gross;
 
-    /// <summary>Signed position notional at cost plus working buy notional.</summary>
+    /// <summary>Signed position notional at cost plus every working buy's notional: the net long if every buy fills.</summary>
     [FieldOffset(8)] public double NetLong;
 
-    /// <summary>Minus signed position notional at cost plus working sell notional.</summary>
+    /// <summary>Minus signed position notional at cost plus every working sell's notional: the net short if every sell fills.</summary>
     [FieldOffset(16)] public double NetShort;
 
     [FieldOffset(24)] public long WorkingCount;
@@ -38,14 +41,22 @@ internal struct PaddedLong
 }
 
 /// <summary>
-/// Worst-case position of one account in one symbol: <c>WorstLong = position + working buys</c> and
-/// <c>WorstShort = -position + working sells</c>. Every increase goes through a bounded compare-exchange, so
-/// no interleaving of threads can take either over its limit; decreases are unconditional adds.
+/// Worst cases of one account in one symbol. <c>WorstLong = position + working buys</c> and
+/// <c>WorstShort = -position + working sells</c>, in quantity: every increase goes through a bounded compare-exchange,
+/// so no interleaving of threads can take either over its limit; decreases are unconditional adds.
+/// <para>
+/// <see cref="Balance"/> is <c>D = P + (B - S) / 2</c> in notional (P the signed position at cost, B and S the working
+/// buys and sells). Whatever order the working orders fill in, the largest absolute position reachable is
+/// <c>max(P + B, S - P) = (B + S) / 2 + |D|</c>, so the account's gross worst case is the sum over its symbols of
+/// <c>(B + S) / 2 + |D|</c>. Each change of D is one atomic add that returns the value before it, so the change of
+/// <c>|D|</c> it makes is exact even while other threads change D too, and the account total stays exact.
+/// </para>
 /// </summary>
 internal struct PairCounters
 {
     public long WorstLong;
     public long WorstShort;
+    public double Balance;
 }
 
 /// <summary>A reference price under a sequence lock: odd version = being written.</summary>
@@ -59,7 +70,10 @@ internal struct ReferencePrice
 /// <summary>Lock-free bounded adds, the only way the hot path grows a shared total.</summary>
 internal static class BoundedAdd
 {
-    /// <summary>Adds <paramref name="amount"/> when the result stays at or below <paramref name="limit"/>; returns the result it saw.</summary>
+    /// <summary>
+    /// Adds <paramref name="amount"/> when the result stays at or below <paramref name="limit"/>; returns the result it
+    /// saw. A sum that does not fit in a long is refused (its result reads as <see cref="long.MaxValue"/>): it never wraps.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryAdd(ref long location, long amount, long limit, out long result)
     {
@@ -67,6 +81,12 @@ internal static class BoundedAdd
         var current = Volatile.Read(ref location);
         while (true)
         {
+            if (amount > 0 && current > long.MaxValue - amount)
+            {
+                result = long.MaxValue;
+                return false;
+            }
+
             result = current + amount;
             if (result > limit)
             {
@@ -106,20 +126,58 @@ internal static class BoundedAdd
         }
     }
 
-    /// <summary>Unconditional atomic add of a double (releases and fills).</summary>
-    public static void Add(ref double location, double amount)
+    /// <summary>Unconditional atomic add of a double; returns the value after it and, in <paramref name="before"/>, the one it replaced.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Add(ref double location, double amount, out double before)
     {
         var current = Volatile.Read(ref location);
         while (true)
         {
-            var seen = Interlocked.CompareExchange(ref location, current + amount, current);
+            var next = current + amount;
+            var seen = Interlocked.CompareExchange(ref location, next, current);
             if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current))
             {
-                return;
+                before = current;
+                return next;
             }
 
             current = seen;
         }
+    }
+
+    /// <summary>Unconditional atomic add of a double (releases and fills).</summary>
+    public static void Add(ref double location, double amount) => Add(ref location, amount, out _);
+
+    /// <summary>
+    /// Moves a pair's balance D by <paramref name="balanceChange"/> and the account's gross worst case by what that
+    /// does to <c>T/2 + |D|</c> (<paramref name="halfWorkingChange"/> is the change of T/2). Returns the gross after it.
+    /// The total stays exact under concurrency: the |D| change comes from the same atomic step that moved D. For changes
+    /// that only shrink the worst case (releases, fills at the order's price, undos): while one is on its way the gross
+    /// is above the exact figure, never below. Growth goes through <see cref="GrowGross"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double MoveGross(ref double balance, ref double gross, double balanceChange, double halfWorkingChange)
+    {
+        var after = Add(ref balance, balanceChange, out var before);
+        return Add(ref gross, halfWorkingChange + Math.Abs(after) - Math.Abs(before), out _);
+    }
+
+    /// <summary>
+    /// <see cref="MoveGross"/> for a change that can grow gross exposure (a new order of <paramref name="most"/> notional):
+    /// the most it can add is counted first, then D moves, then what it did not need is given back. So while D has moved
+    /// and the gross has not caught up, the gross is never below the exact worst case: a check that compares it meanwhile
+    /// errs only toward refusing. (Counting the exact change after D moved let two checks both pass while a third order's
+    /// move of D was not counted yet: found by the Coyote test of concurrent checks and fills.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GrowGross(ref double balance, ref double gross, double balanceChange, double halfWorkingChange, double most)
+    {
+        var reserved = Add(ref gross, most, out _);
+        var after = Add(ref balance, balanceChange, out var before);
+
+        // An order adding to its own side (the usual case) needs all of it: nothing to give back, one atomic saved.
+        var unused = most - (halfWorkingChange + Math.Abs(after) - Math.Abs(before));
+        return unused == 0 ? reserved : Add(ref gross, -unused, out _);
     }
 
     /// <summary>
@@ -163,7 +221,7 @@ internal struct OrderSlot
     /// <summary>Price x multiplier used for the reservation.</summary>
     public double UnitNotional;
 
-    /// <summary><see cref="WorkingOrderTable.Pending"/>, <see cref="WorkingOrderTable.Working"/> or <see cref="WorkingOrderTable.Done"/>.</summary>
+    /// <summary><see cref="WorkingOrderTable.Pending"/>, <see cref="WorkingOrderTable.Deciding"/>, <see cref="WorkingOrderTable.Working"/> or <see cref="WorkingOrderTable.Done"/>.</summary>
     public int State;
 
     public int Account;
@@ -171,12 +229,6 @@ internal struct OrderSlot
     public int Symbol;
     public OrderSide Side;
     public bool Acknowledged;
-
-    /// <summary>
-    /// False for an order that could only shrink the position when accepted (with every working order on its
-    /// side): it reserved no gross or net exposure, so its release and fills return none.
-    /// </summary>
-    public bool ReservedExposure;
 }
 
 /// <summary>
@@ -191,9 +243,20 @@ internal struct OrderSlot
 internal sealed class WorkingOrderTable
 {
     public const int MaximumProbe = 128;
+
+    /// <summary>The id is claimed; the order's fields are being written. Nobody else reads the slot.</summary>
     public const int Pending = 0;
+
     public const int Working = 1;
     public const int Done = 2;
+
+    /// <summary>
+    /// Reserved and visible, not decided yet: the check reads everything that could stop the order once more, then
+    /// publishes it as <see cref="Working"/> or withdraws it (<see cref="Done"/>). Only the checking thread moves it on;
+    /// an engage's cancel-all and the end of a term list it with the working orders, so an order is never accepted
+    /// unseen by a stop that happened before its decision.
+    /// </summary>
+    public const int Deciding = 3;
 
     private readonly int _mask;
     private readonly int _shift;
@@ -266,12 +329,16 @@ internal sealed class WorkingOrderTable
         return -1;
     }
 
-    /// <summary>Every slot that holds a working order (off the hot path: kill switch, snapshots).</summary>
+    /// <summary>
+    /// Every slot that holds a working order, or one being decided (off the hot path: kill switch, term ends,
+    /// snapshots). An order being decided may still be withdrawn; listing it too is what makes a stop complete.
+    /// </summary>
     public IEnumerable<(long Id, int Slot)> WorkingOrders()
     {
         for (var i = 0; i < Slots.Length; i++)
         {
-            if (Volatile.Read(ref Slots[i].State) == Working)
+            // Volatile.Read: acquire, pairs with the Volatile.Write of Deciding or Working: the fields are written.
+            if (Volatile.Read(ref Slots[i].State) is Working or Deciding)
             {
                 yield return (Volatile.Read(ref Slots[i].Key), i);
             }

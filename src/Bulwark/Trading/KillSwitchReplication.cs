@@ -15,6 +15,30 @@ public sealed record KillSwitchState(string Scope, bool Engaged, string Who, str
 }
 
 /// <summary>
+/// The backend refused a kill-switch change as it stands (too large, a byte it cannot carry): sending it again would
+/// fail again, so it is reported and not retried.
+/// </summary>
+public sealed class KillSwitchChangeRefusedException : Exception
+{
+    /// <summary>Creates it.</summary>
+    public KillSwitchChangeRefusedException(string message, Exception? inner)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates it.</summary>
+    public KillSwitchChangeRefusedException()
+    {
+    }
+
+    /// <summary>Creates it.</summary>
+    public KillSwitchChangeRefusedException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>
 /// The installation's kill switches, shared by every node (etcd keys with a watch; a PostgreSQL table with
 /// LISTEN/NOTIFY). The authoritative state is the backend's; each node follows it.
 /// </summary>
@@ -46,7 +70,7 @@ public sealed class KillSwitchReplication : IAsyncDisposable
     private readonly KillSwitch _killSwitch;
     private readonly IKillSwitchChannel _channel;
     private readonly ILogger _logger;
-    private readonly Lock _sync = new();
+    private readonly object _sync = new(); // a monitor, which the Coyote tests control (System.Threading.Lock they cannot)
     private readonly Dictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _applying = new(1, 1);
@@ -69,8 +93,23 @@ public sealed class KillSwitchReplication : IAsyncDisposable
     /// <summary>Raised when the channel is lost (false) and when the state has been re-read after a loss (true).</summary>
     public event Action<bool>? SyncChanged;
 
-    /// <summary>True while the channel is connected and its state has been read since the last loss.</summary>
-    public bool InSync { get; private set; }
+    /// <summary>
+    /// True while the channel is connected, its state has been read since the last loss, and no local change of a
+    /// scope was refused by the backend since (this node and the installation would disagree on it).
+    /// </summary>
+    public bool InSync
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _connected && _refused.Count == 0;
+            }
+        }
+    }
+
+    private bool _connected; // guarded by _sync
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal); // scopes whose last local change the backend refused
 
     /// <summary>
     /// Starts sharing <paramref name="killSwitch"/> through <paramref name="channel"/>. The gate is closed (not leader)
@@ -129,8 +168,12 @@ public sealed class KillSwitchReplication : IAsyncDisposable
 
     private void OnConnection(bool connected)
     {
-        InSync = connected;
-        Leadership.For(_killSwitch.Gate).SetKillSwitchInSync(connected);
+        lock (_sync)
+        {
+            _connected = connected;
+        }
+
+        PublishSync();
         if (connected)
         {
             _firstSync.TrySetResult();
@@ -138,6 +181,15 @@ public sealed class KillSwitchReplication : IAsyncDisposable
 
         KillSwitchLog.Sync(_logger, connected);
         SyncChanged?.Invoke(connected);
+    }
+
+    /// <summary>The gate trades only while this node and the installation agree (see <see cref="InSync"/>).</summary>
+    private void PublishSync()
+    {
+        lock (_sync)
+        {
+            Leadership.For(_killSwitch.Gate).SetKillSwitchInSync(_connected && _refused.Count == 0);
+        }
     }
 
     /// <summary>A state from the backend: remembered when newer than what is known, then reconciled.</summary>
@@ -229,13 +281,40 @@ public sealed class KillSwitchReplication : IAsyncDisposable
                 try
                 {
                     var published = await _channel.PublishAsync(state, _stopping.Token).ConfigureAwait(false);
+                    bool resolved;
                     lock (_sync)
                     {
                         var scope = ScopeOf(state.Scope);
                         scope.Published = Math.Max(scope.Published, published.Revision);
                         scope.Pending--;
+                        resolved = _refused.Remove(state.Scope); // this node and the installation agree on it again
                     }
 
+                    if (resolved)
+                    {
+                        PublishSync();
+                        SyncChanged?.Invoke(InSync);
+                    }
+
+                    break;
+                }
+                catch (KillSwitchChangeRefusedException ex)
+                {
+                    // Never shared: it stays in force here (an engage stays engaged), later changes go on, and the node is
+                    // out of sync (its gate rejects) until a later change of this scope is shared.
+                    KillSwitchLog.PublishRefused(_logger, state.Scope, state.Engaged, ex);
+                    lock (_sync)
+                    {
+                        ScopeOf(state.Scope).Pending--;
+                        _refused.Add(state.Scope);
+                    }
+
+                    PublishSync();
+                    var gate = _killSwitch.Gate;
+                    gate.Publish(gate.NewEvent(TradingEventKinds.KillSwitchShareRefused, state.Scope,
+                        $"the shared kill switch refused this node's {(state.Engaged ? "engage" : "release")}: {ex.Message}; this node is out of sync and rejects new orders",
+                        state.Who));
+                    SyncChanged?.Invoke(false);
                     break;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
@@ -284,4 +363,7 @@ internal static partial class KillSwitchLog
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Debug, Message = "A cancellation callback failed while the kill-switch replication stopped")]
     public static partial void StopRaced(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Error, Message = "The shared kill switch refused {Scope} (engaged: {Engaged}); this node is out of sync until a later change of it is shared")]
+    public static partial void PublishRefused(ILogger logger, string scope, bool engaged, Exception exception);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Bulwark.Failover;
 
 namespace Bulwark.Trading;
 
@@ -11,25 +12,38 @@ internal sealed class Leadership
 {
     private static readonly ConditionalWeakTable<RiskGate, Leadership> Gates = [];
     private readonly RiskGate _gate;
-    private readonly Lock _sync = new();
-    private long _term = -1; // -1: no elector bound (leadership not required), 0: not leader, > 0: the term's token
+    private readonly object _sync = new(); // a monitor, which the Coyote tests control (System.Threading.Lock they cannot)
+    private LeadershipTerm _term = LeadershipTerm.NotRequired;
     private bool _killSwitchInSync = true;
 
     private Leadership(RiskGate gate) => _gate = gate;
 
     public static Leadership For(RiskGate gate) => Gates.GetValue(gate, g => new Leadership(g));
 
-    /// <summary>The elector's term: a token while leading, null when not.</summary>
-    public void SetTerm(Bulwark.Failover.FencingToken? token)
+    /// <summary>The elector's term (its token and deadline), or <see cref="LeadershipTerm.Closed"/> when not leader.</summary>
+    public void SetTerm(LeadershipTerm term)
     {
         lock (_sync)
         {
-            _term = token?.Value ?? 0;
+            _term = term;
             Publish();
         }
     }
 
-    /// <summary>Whether the shared kill-switch state is known to be current (connected and re-read since any loss).</summary>
+    /// <summary>Closes the gate if <paramref name="term"/> is still the one it trades under (a late callback never closes a newer term).</summary>
+    public void EndTerm(LeadershipTerm term)
+    {
+        lock (_sync)
+        {
+            if (ReferenceEquals(_term, term))
+            {
+                _term = LeadershipTerm.Closed;
+                Publish();
+            }
+        }
+    }
+
+    /// <summary>Whether the shared kill-switch state is known to be current (connected, re-read since any loss, nothing refused).</summary>
     public void SetKillSwitchInSync(bool inSync)
     {
         lock (_sync)
@@ -39,5 +53,5 @@ internal sealed class Leadership
         }
     }
 
-    private void Publish() => _gate.WriteLeadership(!_killSwitchInSync ? 0 : _term);
+    private void Publish() => _gate.WriteLeadership(!_killSwitchInSync ? LeadershipTerm.Closed : _term);
 }

@@ -107,6 +107,9 @@ public enum RiskRejectReason
 
     /// <summary>The gate requires leadership of its failover group and this replica does not hold it (or cannot tell).</summary>
     NotLeader = 33,
+
+    /// <summary>Quantity x price x multiplier is not a finite number: a total the gate cannot add up, it cannot bound.</summary>
+    NotionalOverflow = 34,
 }
 
 /// <summary>

@@ -14,12 +14,14 @@ public sealed partial class RiskGate
     internal const int SystemStateSource = 4;
     internal const int RepeatedExecutionSource = 5;
     internal const int CapacitySource = 6;
-    internal const int SourceCount = 7;
+    internal const int MarkSource = 7;
+    internal const int SourceCount = 8;
 
-    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity"];
+    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity", "stale_mark"];
 
-    // One lock for everything off the order path; Check never takes it.
-    private readonly Lock _sync = new();
+    // One lock for everything off the order path; Check never takes it. A monitor (not System.Threading.Lock), so the
+    // systematic concurrency tests (Coyote, tests/Bulwark.Coyote.Tests) can control who holds it.
+    private readonly object _sync = new();
     private readonly int[] _sources;
     private readonly long[] _position;
     private readonly double[] _averagePrice;
@@ -102,12 +104,19 @@ public sealed partial class RiskGate
         lock (_sync)
         {
             var slot = FindReported(clientOrderId);
-            if (slot < 0 || !_executions.Add(executionId))
+            if (slot < 0 || _executions.Contains(executionId))
             {
                 return false;
             }
 
-            ApplyFill(slot, quantity, price);
+            if (!ApplyFill(slot, quantity, price))
+            {
+                Publish(NewEvent(TradingEventKinds.FillRefused, "firm",
+                    FormattableString.Invariant($"fill {executionId} of order {clientOrderId} for {quantity} would overflow the position"), "bulwark"));
+                return false;
+            }
+
+            _executions.Add(executionId);
             RecordExecution(slot, _time.GetTimestamp());
             return true;
         }
@@ -122,6 +131,14 @@ public sealed partial class RiskGate
             return new PositionSnapshot(_position[p], _averagePrice[p], _realized[p],
                 Volatile.Read(ref _pairs[p].WorstLong), -Volatile.Read(ref _pairs[p].WorstShort));
         }
+    }
+
+    /// <summary>An account's worst-case totals as the order path sees them (for tests and snapshots).</summary>
+    internal AccountExposure GetExposure(int account)
+    {
+        ref var c = ref _accounts[account];
+        return new AccountExposure(Volatile.Read(ref c.Gross), Volatile.Read(ref c.NetLong), Volatile.Read(ref c.NetShort),
+            Volatile.Read(ref c.WorkingCount), Volatile.Read(ref c.WorkingNotional));
     }
 
     /// <summary>Client order ids still working (acknowledged or not).</summary>
@@ -226,19 +243,23 @@ public sealed partial class RiskGate
             var t = Volatile.Read(ref _limits);
             var now = _time.GetUtcNow();
             var session = SessionIndex(now, t.Options.SessionStart);
-            var equity = AccountEquity();
+            var stale = new List<StaleMark>();
+            var equity = AccountEquity(_time.GetTimestamp(), t.ReferenceMaximumAgeTicks, stale);
             var firmEquity = equity.Sum();
             if (session != _session)
             {
                 ResetSession(session, equity, firmEquity);
             }
 
-            if ((t.Enabled & RiskChecks.LossLimits) != 0)
+            var lossLimits = (t.Enabled & RiskChecks.LossLimits) != 0;
+            EvaluateMarks(t, lossLimits ? stale : []);
+            if (lossLimits)
             {
-                EvaluateLossLimits(t, equity, firmEquity);
+                EvaluateLossLimits(t, equity, firmEquity, stale);
             }
 
-            _breaker.Evaluate(_time.GetTimestamp(), firmEquity, (t.Enabled & RiskChecks.CircuitBreakers) != 0);
+            // Loss velocity needs the firm's equity; with a mark missing it is not known, and the marks hold trading above.
+            _breaker.Evaluate(_time.GetTimestamp(), stale.Count == 0 ? firmEquity : double.NaN, (t.Enabled & RiskChecks.CircuitBreakers) != 0);
         }
     }
 
@@ -247,7 +268,7 @@ public sealed partial class RiskGate
     {
         lock (_sync)
         {
-            return AccountEquity()[account] - _sessionStartEquity[account];
+            return AccountEquity(_time.GetTimestamp(), long.MaxValue, null)[account] - _sessionStartEquity[account];
         }
     }
 
@@ -290,7 +311,7 @@ public sealed partial class RiskGate
         }
     }
 
-    internal Lock Sync => _sync;
+    internal object Sync => _sync;
 
     /// <summary>Working client order ids in a scope (firm: all). Caller holds the lock.</summary>
     internal List<long> WorkingOrdersIn(TradingScope scope)
@@ -361,96 +382,107 @@ public sealed partial class RiskGate
     {
         var slot = _orders.Find(clientOrderId);
 
-        // Pending: the check that claimed the id has not published the order yet, so no venue can have seen it.
-        return slot >= 0 && Volatile.Read(ref _orders.Slots[slot].State) != WorkingOrderTable.Pending ? slot : -1;
+        // Pending or Deciding: the check that claimed the id has not accepted the order yet, so no venue can have seen it.
+        return slot >= 0 && Volatile.Read(ref _orders.Slots[slot].State) is WorkingOrderTable.Working or WorkingOrderTable.Done ? slot : -1;
     }
 
     /// <summary>Releases what is still working of an order and marks it done. Caller holds the lock.</summary>
     private void Release(int slot)
     {
-        if (Volatile.Read(ref _orders.Slots[slot].State) != WorkingOrderTable.Working)
+        ref var order = ref _orders.Slots[slot];
+        if (Volatile.Read(ref order.State) != WorkingOrderTable.Working)
         {
             return;
         }
 
-        var a = _orders.Slots[slot].Account;
-        var y = _orders.Slots[slot].Symbol;
-        var leaves = _orders.Slots[slot].Leaves;
-        var notional = leaves * _orders.Slots[slot].UnitNotional;
-        var exposure = _orders.Slots[slot].ReservedExposure ? notional : 0;
-        ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
-        ref var account = ref _accounts[a];
-        if (_orders.Slots[slot].Side == OrderSide.Buy)
+        var leaves = order.Leaves;
+        var notional = leaves * order.UnitNotional;
+        var half = notional / 2;
+        ref var pair = ref _pairs[(order.Account * _universe.SymbolCount) + order.Symbol];
+        ref var account = ref _accounts[order.Account];
+        if (order.Side == OrderSide.Buy)
         {
             Interlocked.Add(ref pair.WorstLong, -leaves);
-            BoundedAdd.Add(ref account.NetLong, -exposure);
+            BoundedAdd.Add(ref account.NetLong, -notional);
+            BoundedAdd.MoveGross(ref pair.Balance, ref account.Gross, -half, -half);
         }
         else
         {
             Interlocked.Add(ref pair.WorstShort, -leaves);
-            BoundedAdd.Add(ref account.NetShort, -exposure);
+            BoundedAdd.Add(ref account.NetShort, -notional);
+            BoundedAdd.MoveGross(ref pair.Balance, ref account.Gross, half, -half);
         }
 
-        BoundedAdd.Add(ref account.Gross, -exposure);
         BoundedAdd.Add(ref account.WorkingNotional, -notional);
         Interlocked.Decrement(ref account.WorkingCount);
-        _orders.Slots[slot].Leaves = 0;
-        Volatile.Write(ref _orders.Slots[slot].State, WorkingOrderTable.Done);
+        order.Leaves = 0;
+        Volatile.Write(ref order.State, WorkingOrderTable.Done);
     }
 
-    private void ApplyFill(int slot, long quantity, double price)
+    /// <summary>
+    /// Applies a fill under the lock. False, changing nothing, when the position or a worst case would no longer fit
+    /// in a long: a total the gate cannot hold is refused, never wrapped.
+    /// </summary>
+    private bool ApplyFill(int slot, long quantity, double price)
     {
-        var a = _orders.Slots[slot].Account;
-        var y = _orders.Slots[slot].Symbol;
-        var side = _orders.Slots[slot].Side;
-        var working = Volatile.Read(ref _orders.Slots[slot].State) == WorkingOrderTable.Working;
-        var leaves = working ? _orders.Slots[slot].Leaves : 0;
+        ref var order = ref _orders.Slots[slot];
+        var a = order.Account;
+        var y = order.Symbol;
+        var side = order.Side;
+        var working = Volatile.Read(ref order.State) == WorkingOrderTable.Working;
+        var leaves = working ? order.Leaves : 0;
         var released = Math.Min(quantity, leaves);
-        var releasedNotional = released * _orders.Slots[slot].UnitNotional;
-        var releasedExposure = _orders.Slots[slot].ReservedExposure ? releasedNotional : 0;
+        var releasedNotional = released * order.UnitNotional;
         var multiplier = _universe.Multiplier[y];
         var p = (a * _universe.SymbolCount) + y;
-
-        var oldPosition = _position[p];
-        var oldNotional = oldPosition * _averagePrice[p] * multiplier;
-        var signed = side == OrderSide.Buy ? quantity : -quantity;
-        MovePosition(p, signed, price, multiplier);
-        var newNotional = _position[p] * _averagePrice[p] * multiplier;
-        var netChange = newNotional - oldNotional;
-        var grossChange = Math.Abs(newNotional) - Math.Abs(oldNotional);
-
         ref var pair = ref _pairs[p];
+        var signed = side == OrderSide.Buy ? quantity : -quantity;
+        var ownSide = side == OrderSide.Buy ? Volatile.Read(ref pair.WorstLong) : Volatile.Read(ref pair.WorstShort);
+        if (Overflows(_position[p], signed) || Overflows(ownSide, quantity - released))
+        {
+            return false;
+        }
+
+        var oldNotional = _position[p] * _averagePrice[p] * multiplier;
+        MovePosition(p, signed, price, multiplier);
+        var netChange = (_position[p] * _averagePrice[p] * multiplier) - oldNotional;
         ref var account = ref _accounts[a];
 
-        // A fill turns working quantity into position: the worst case on its own side changes only by what
-        // was filled beyond the reservation (a late fill after a cancel), the other side shrinks by the fill.
+        // A fill turns working quantity into position: the worst case on its own side changes only by what was
+        // filled beyond the reservation (a late fill after a cancel), the other side shrinks by the fill. The balance
+        // D = P + (B - S) / 2 moves by the position's change less half of what left the working side.
         if (side == OrderSide.Buy)
         {
             Interlocked.Add(ref pair.WorstLong, quantity - released);
             Interlocked.Add(ref pair.WorstShort, -quantity);
-            BoundedAdd.Add(ref account.NetLong, netChange - releasedExposure);
+            BoundedAdd.Add(ref account.NetLong, netChange - releasedNotional);
             BoundedAdd.Add(ref account.NetShort, -netChange);
+            BoundedAdd.MoveGross(ref pair.Balance, ref account.Gross, netChange - (releasedNotional / 2), -releasedNotional / 2);
         }
         else
         {
             Interlocked.Add(ref pair.WorstShort, quantity - released);
             Interlocked.Add(ref pair.WorstLong, -quantity);
             BoundedAdd.Add(ref account.NetLong, netChange);
-            BoundedAdd.Add(ref account.NetShort, -netChange - releasedExposure);
+            BoundedAdd.Add(ref account.NetShort, -netChange - releasedNotional);
+            BoundedAdd.MoveGross(ref pair.Balance, ref account.Gross, netChange + (releasedNotional / 2), -releasedNotional / 2);
         }
 
-        BoundedAdd.Add(ref account.Gross, grossChange - releasedExposure);
         BoundedAdd.Add(ref account.WorkingNotional, -releasedNotional);
         if (working)
         {
-            _orders.Slots[slot].Leaves = leaves - released;
+            order.Leaves = leaves - released;
             if (leaves - released == 0)
             {
                 Interlocked.Decrement(ref account.WorkingCount);
-                Volatile.Write(ref _orders.Slots[slot].State, WorkingOrderTable.Done);
+                Volatile.Write(ref order.State, WorkingOrderTable.Done);
             }
         }
+
+        return true;
     }
+
+    private static bool Overflows(long value, long change) => change > 0 ? value > long.MaxValue - change : value < long.MinValue - change;
 
     private void MovePosition(int p, long signed, double price, double multiplier)
     {
@@ -506,21 +538,37 @@ public sealed partial class RiskGate
         }
     }
 
-    private double[] AccountEquity()
+    /// <summary>
+    /// Equity of every account from its positions marked at their symbols' reference prices. A position whose mark is
+    /// missing or older than <paramref name="maximumAge"/> (timestamp ticks) is valued at cost and listed in
+    /// <paramref name="stale"/>: its P&amp;L is not known.
+    /// </summary>
+    private double[] AccountEquity(long now, long maximumAge, List<StaleMark>? stale)
     {
         var u = _universe;
         var equity = new double[u.AccountCount];
         for (var y = 0; y < u.SymbolCount; y++)
         {
-            var reference = ReferenceOrZero(y);
+            var marked = ReadMark(y, out var reference, out var stamp);
+            var age = marked ? now - stamp : long.MaxValue;
+            var fresh = marked && age <= maximumAge;
             var multiplier = u.Multiplier[y];
             for (var a = 0; a < u.AccountCount; a++)
             {
                 var p = (a * u.SymbolCount) + y;
                 var position = _position[p];
+                if (position == 0)
+                {
+                    equity[a] += _realized[p];
+                    continue;
+                }
 
-                // No reference price yet: the position is valued at cost (no unrealized P&L).
-                var mark = reference > 0 ? reference : _averagePrice[p];
+                if (!fresh)
+                {
+                    stale?.Add(new StaleMark(a, y, marked ? (double)age / _time.TimestampFrequency : double.PositiveInfinity));
+                }
+
+                var mark = marked ? reference : _averagePrice[p];
                 equity[a] += _realized[p] + (position * (mark - _averagePrice[p]) * multiplier);
             }
         }
@@ -528,32 +576,64 @@ public sealed partial class RiskGate
         return equity;
     }
 
-    private double ReferenceOrZero(int y)
+    /// <summary>A position whose mark is missing (age infinite) or too old, in seconds.</summary>
+    private readonly record struct StaleMark(int Account, int Symbol, double AgeSeconds);
+
+    /// <summary>The reference price of a symbol and when it was fed; false when none was ever fed.</summary>
+    private bool ReadMark(int y, out double price, out long stamp)
     {
         ref var r = ref _references[y];
         for (var attempt = 0; attempt < ReferenceReadAttempts; attempt++)
         {
             var version = Volatile.Read(ref r.Version);
-            var price = Volatile.Read(ref r.Price);
+            price = Volatile.Read(ref r.Price);
+            stamp = Volatile.Read(ref r.Timestamp);
             if ((version & 1) == 0 && Volatile.Read(ref r.Version) == version)
             {
-                return price;
+                return version != 0;
             }
         }
 
-        return 0;
+        price = 0;
+        stamp = 0;
+        return false;
     }
 
-    private void EvaluateLossLimits(LimitTable t, double[] equity, double firmEquity)
+    /// <summary>
+    /// Fail closed on unknown P&amp;L: an account holding a position without a fresh mark cannot have its loss limits
+    /// judged, so it goes to the loss-limit state, and so does the firm; a fresh mark again lifts it by itself (it was
+    /// never a breach). The cause names each symbol and the age of its mark.
+    /// </summary>
+    private void EvaluateMarks(LimitTable t, List<StaleMark> stale)
+    {
+        var bits = StateBits(t.Options.LossLimitState);
+        for (var a = 0; a < _universe.AccountCount; a++)
+        {
+            var mine = stale.Where(m => m.Account == a).ToList();
+            var cause = mine.Count == 0 ? "marks fresh" : "no fresh mark for " + Describe(mine) + ": the daily loss cannot be evaluated";
+            SetSource(_universe.AccountScope(a), MarkSource, mine.Count == 0 ? 0 : bits, "bulwark", cause);
+        }
+
+        SetSource(0, MarkSource, stale.Count == 0 ? 0 : bits, "bulwark",
+            stale.Count == 0 ? "marks fresh" : "no fresh mark for " + Describe(stale) + ": the firm's daily loss cannot be evaluated");
+    }
+
+    private string Describe(List<StaleMark> marks) => string.Join(", ", marks.GroupBy(m => m.Symbol).Select(g =>
+        double.IsPositiveInfinity(g.First().AgeSeconds)
+            ? _universe.SymbolNames[g.Key] + " (never fed)"
+            : string.Create(CultureInfo.InvariantCulture, $"{_universe.SymbolNames[g.Key]} ({g.First().AgeSeconds:0.#} s old, maximum {(double)Volatile.Read(ref _limits).ReferenceMaximumAgeTicks / _time.TimestampFrequency:0.#} s)")));
+
+    private void EvaluateLossLimits(LimitTable t, double[] equity, double firmEquity, List<StaleMark> stale)
     {
         for (var a = 0; a < equity.Length; a++)
         {
-            _peakEquity[a] = Math.Max(_peakEquity[a], equity[a]);
-            if (_lossBreached[a])
+            // An account with a stale mark has no known P&L: the marks hold it, its peak and breach wait for fresh ones.
+            if (_lossBreached[a] || stale.Exists(m => m.Account == a))
             {
                 continue;
             }
 
+            _peakEquity[a] = Math.Max(_peakEquity[a], equity[a]);
             var cause = LossBreach(
                 equity[a] - _sessionStartEquity[a], _peakEquity[a] - equity[a],
                 t.FirmOrAccount(RiskLimitKind.MaximumDailyLoss, a), t.FirmOrAccount(RiskLimitKind.MaximumDrawdown, a));
@@ -566,9 +646,9 @@ public sealed partial class RiskGate
             }
         }
 
-        _firmPeakEquity = Math.Max(_firmPeakEquity, firmEquity);
-        if (!_firmLossBreached)
+        if (!_firmLossBreached && stale.Count == 0)
         {
+            _firmPeakEquity = Math.Max(_firmPeakEquity, firmEquity);
             var cause = LossBreach(
                 firmEquity - _firmSessionStartEquity, _firmPeakEquity - firmEquity,
                 t.Firm[(int)RiskLimitKind.MaximumDailyLoss], t.Firm[(int)RiskLimitKind.MaximumDrawdown]);
@@ -626,3 +706,6 @@ public sealed partial class RiskGate
     private static long SessionIndex(DateTimeOffset now, TimeSpan sessionStart) =>
         (now.UtcTicks - sessionStart.Ticks) / TimeSpan.TicksPerDay;
 }
+
+/// <summary>An account's worst-case totals: gross and net exposure over every order of fills, working count and notional.</summary>
+internal readonly record struct AccountExposure(double Gross, double NetLong, double NetShort, long WorkingCount, double WorkingNotional);

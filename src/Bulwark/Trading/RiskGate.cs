@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Bulwark.Failover;
 
 namespace Bulwark.Trading;
 
@@ -34,8 +35,8 @@ public sealed partial class RiskGate
     private readonly long _epoch;
     private readonly double _millisecondsPerTick;
     private readonly ConcurrentQueue<SafetyEvent> _events = new();
-    // -1: leadership not required (a gate on its own); 0: required and not held (reject); > 0: the term's token.
-    private long _leadership = -1;
+    // Token -1: leadership not required (a gate on its own); 0: required and not held (reject); > 0: the term's token.
+    private LeadershipTerm _leadership = LeadershipTerm.NotRequired;
     private PaddedLong _firmMessages;
     private PaddedLong _firmCancels;
     private LimitTable _limits;
@@ -90,6 +91,11 @@ public sealed partial class RiskGate
     /// <summary>
     /// Checks one order. Accepted new orders are reserved at once (RTS 6 art. 15(2)): they count toward every
     /// limit until their cancel, reject or fills are reported. Allocates nothing, takes no lock.
+    /// <para>
+    /// The decision is taken at the end: the order is published as being decided, then the kill switch, trading
+    /// state and leadership are read once more (and the term's deadline against the clock). An engage or the end of
+    /// a term that lands before that read rejects the order; one that lands after it finds the order in its list.
+    /// </para>
     /// </summary>
     public RiskDecision Check(in OrderRequest order)
     {
@@ -124,19 +130,16 @@ public sealed partial class RiskGate
         }
 
         // The one flag per scope that kill switch, trading state, loss limits, circuit breakers and the
-        // repeated-execution throttle all write into. Volatile.Read: acquire, pairs with Volatile.Write in PublishControl.
-        var control = Volatile.Read(ref _control[0]) |
-                      Volatile.Read(ref _control[u.AccountScope(a)]) |
-                      Volatile.Read(ref _control[u.StrategyScope(s)]) |
-                      Volatile.Read(ref _control[u.SymbolScope(y)]);
+        // repeated-execution throttle all write into.
+        var control = ReadControl(a, s, y);
         if ((control & ~ReducingBit) != 0)
         {
             return RejectControl(control);
         }
 
-        // Volatile.Read: acquire, pairs with the Volatile.Write in SetLeadership. One term's token for the whole check.
+        // Volatile.Read: acquire, pairs with the Volatile.Write in WriteLeadership. One term for the whole check.
         var term = Volatile.Read(ref _leadership);
-        if (term == 0)
+        if (term.Token == 0)
         {
             return Reject(RiskRejectReason.NotLeader, double.NaN, double.NaN);
         }
@@ -158,7 +161,6 @@ public sealed partial class RiskGate
             return Reject(RiskRejectReason.RestrictedSymbol, double.NaN, y);
         }
 
-        var tick = u.TickSize[y];
         var price = order.Price;
         var isLimit = order.Type == OrderType.Limit;
         if (isLimit)
@@ -168,9 +170,9 @@ public sealed partial class RiskGate
                 return Reject(RiskRejectReason.InvalidPrice, double.NaN, price);
             }
 
-            if (!IsOnTick(price, tick))
+            if (!u.Ticks[y].IsOnTick(price))
             {
-                return Reject(RiskRejectReason.PriceOffTick, tick, price);
+                return Reject(RiskRejectReason.PriceOffTick, u.TickSize[y], price);
             }
         }
 
@@ -193,99 +195,44 @@ public sealed partial class RiskGate
 
         var unitNotional = price * u.Multiplier[y];
         var notional = quantity * unitNotional;
-
-        if ((enabled & RiskChecks.MaximumOrderQuantity) != 0)
+        if (!double.IsFinite(notional))
         {
-            var limit = t.Effective(RiskLimitKind.MaximumOrderQuantity, a, s, y);
-            if (!(quantity <= limit) || double.IsPositiveInfinity(limit))
-            {
-                return RejectLimit(RiskRejectReason.MaximumOrderQuantity, RiskLimitKind.MaximumOrderQuantity, limit, quantity);
-            }
+            // A total the gate cannot add up is not one it can bound.
+            return Reject(RiskRejectReason.NotionalOverflow, double.MaxValue, notional);
         }
 
-        if ((enabled & RiskChecks.MaximumOrderNotional) != 0)
+        var sizes = CheckOrderSize(t, enabled, a, s, y, quantity, notional);
+        if (!sizes.IsAccepted)
         {
-            var limit = t.Effective(RiskLimitKind.MaximumOrderNotional, a, s, y);
-            if (!(notional <= limit) || double.IsPositiveInfinity(limit))
-            {
-                return RejectLimit(RiskRejectReason.MaximumOrderNotional, RiskLimitKind.MaximumOrderNotional, limit, notional);
-            }
+            return sizes;
         }
 
         if (isLimit && (enabled & RiskChecks.PriceCollar) != 0)
         {
-            var percent = t.Effective(RiskLimitKind.PriceCollarPercent, a, s, y);
-            var ticks = t.Effective(RiskLimitKind.PriceCollarTicks, a, s, y);
-            if (double.IsPositiveInfinity(percent) && double.IsPositiveInfinity(ticks))
+            var collar = CheckCollar(t, a, s, y, price, reference, u.TickSize[y]);
+            if (!collar.IsAccepted)
             {
-                return NotConfigured(RiskLimitKind.PriceCollarPercent);
-            }
-
-            var allowed = Math.Min(reference * percent / 100.0, ticks * tick);
-            var deviation = Math.Abs(price - reference);
-
-            // Half a millionth of a tick absorbs binary rounding of prices that are exactly at the collar.
-            if (deviation > allowed + (tick * 1e-6))
-            {
-                return Reject(RiskRejectReason.PriceCollar, allowed, deviation);
+                return collar;
             }
         }
 
         // Every limit the reservation needs is read before anything is reserved, so a missing limit never
         // needs a rollback.
-        var buy = order.Side == OrderSide.Buy;
-        var positionLimit = long.MaxValue;
-        double grossLimit = double.PositiveInfinity, netLimit = double.PositiveInfinity;
-        double workingNotionalLimit = double.PositiveInfinity;
-        var workingCountLimit = long.MaxValue;
-        if ((enabled & RiskChecks.PositionLimits) != 0)
+        var r = new Reservation
         {
-            var kind = buy ? RiskLimitKind.MaximumLongPosition : RiskLimitKind.MaximumShortPosition;
-            var limit = t.Effective(kind, a, s, y);
-            if (double.IsPositiveInfinity(limit))
-            {
-                return NotConfigured(kind);
-            }
-
-            positionLimit = (long)limit;
-        }
-
-        if ((control & ReducingBit) != 0)
+            Account = a,
+            Pair = (a * u.SymbolCount) + y,
+            Quantity = quantity,
+            UnitNotional = unitNotional,
+            Notional = notional,
+            Buy = order.Side == OrderSide.Buy,
+            Control = control,
+            Term = term,
+        };
+        var limits = ReadReservationLimits(t, enabled, a, s, y, ref r);
+        if (!limits.IsAccepted)
         {
-            // Strict reducing: the worst case (position plus every working order on this side plus this one)
-            // must stay at or below zero, so the order can only shrink the position and never flip it.
-            positionLimit = Math.Min(positionLimit, 0);
-        }
-
-        if ((enabled & RiskChecks.ExposureLimits) != 0)
-        {
-            grossLimit = t.Effective(RiskLimitKind.MaximumGrossExposure, a, s, y);
-            if (double.IsPositiveInfinity(grossLimit))
-            {
-                return NotConfigured(RiskLimitKind.MaximumGrossExposure);
-            }
-
-            netLimit = t.Effective(RiskLimitKind.MaximumNetExposure, a, s, y);
-            if (double.IsPositiveInfinity(netLimit))
-            {
-                return NotConfigured(RiskLimitKind.MaximumNetExposure);
-            }
-        }
-
-        if ((enabled & RiskChecks.WorkingOrderLimits) != 0)
-        {
-            var count = t.Effective(RiskLimitKind.MaximumWorkingOrders, a, s, y);
-            if (double.IsPositiveInfinity(count))
-            {
-                return NotConfigured(RiskLimitKind.MaximumWorkingOrders);
-            }
-
-            workingCountLimit = (long)count;
-            workingNotionalLimit = t.Effective(RiskLimitKind.MaximumWorkingNotional, a, s, y);
-            if (double.IsPositiveInfinity(workingNotionalLimit))
-            {
-                return NotConfigured(RiskLimitKind.MaximumWorkingNotional);
-            }
+            return limits;
         }
 
         if ((enabled & RiskChecks.DuplicateOrderContent) != 0 && IsDuplicateContent(t, in order, price, now))
@@ -305,97 +252,280 @@ public sealed partial class RiskGate
             }
         }
 
-        return Reserve(in order, a, y, quantity, unitNotional, notional, buy, positionLimit, (control & ReducingBit) != 0,
-            grossLimit, netLimit, workingCountLimit, workingNotionalLimit, term);
+        return Reserve(in order, in r);
     }
 
+    /// <summary>The OR of the control words of the firm and the order's account, strategy and symbol.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private RiskDecision Reserve(
-        in OrderRequest order, int a, int y, long quantity, double unitNotional, double notional, bool buy,
-        long positionLimit, bool reducing, double grossLimit, double netLimit, long workingCountLimit, double workingNotionalLimit, long term)
+    private int ReadControl(int a, int s, int y)
     {
-        ref var pair = ref _pairs[(a * _universe.SymbolCount) + y];
-        ref var worst = ref buy ? ref pair.WorstLong : ref pair.WorstShort;
-        if (!BoundedAdd.TryAdd(ref worst, quantity, positionLimit, out var worstCase))
+        // Volatile.Read: acquire, pairs with the Volatile.Write in SetSource.
+        var u = _universe;
+        return Volatile.Read(ref _control[0]) |
+               Volatile.Read(ref _control[u.AccountScope(a)]) |
+               Volatile.Read(ref _control[u.StrategyScope(s)]) |
+               Volatile.Read(ref _control[u.SymbolScope(y)]);
+    }
+
+    /// <summary>Maximum order quantity and notional.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision CheckOrderSize(LimitTable t, RiskChecks enabled, int a, int s, int y, long quantity, double notional)
+    {
+        if ((enabled & RiskChecks.MaximumOrderQuantity) != 0)
         {
-            return RejectPosition(buy, reducing, positionLimit, worstCase);
+            var limit = t.Effective(RiskLimitKind.MaximumOrderQuantity, a, s, y);
+            if (!(quantity <= limit) || double.IsPositiveInfinity(limit))
+            {
+                return RejectLimit(RiskRejectReason.MaximumOrderQuantity, RiskLimitKind.MaximumOrderQuantity, limit, quantity);
+            }
         }
 
-        // The worst case on this side still at or below zero: this order, with every working order on its side,
-        // can only shrink the position, so it adds no gross or net exposure and reserves none. Refusing it at an
-        // exposure limit would stop a desk from de-risking exactly when it must.
-        var exposure = worstCase > 0;
-        ref var account = ref _accounts[a];
-        if (exposure && !BoundedAdd.TryAdd(ref account.Gross, notional, grossLimit, out var gross))
+        if ((enabled & RiskChecks.MaximumOrderNotional) != 0)
         {
-            return Rollback(RiskRejectReason.MaximumGrossExposure, grossLimit, gross, 1, exposure, ref worst, ref account, buy, quantity, notional);
+            var limit = t.Effective(RiskLimitKind.MaximumOrderNotional, a, s, y);
+            if (!(notional <= limit) || double.IsPositiveInfinity(limit))
+            {
+                return RejectLimit(RiskRejectReason.MaximumOrderNotional, RiskLimitKind.MaximumOrderNotional, limit, notional);
+            }
         }
 
-        ref var net = ref buy ? ref account.NetLong : ref account.NetShort;
-        if (exposure && !BoundedAdd.TryAdd(ref net, notional, netLimit, out var netValue))
+        return RiskDecision.Accepted;
+    }
+
+    /// <summary>The price collar: the tighter of percent and ticks from the reference price.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision CheckCollar(LimitTable t, int a, int s, int y, double price, double reference, double tick)
+    {
+        var percent = t.Effective(RiskLimitKind.PriceCollarPercent, a, s, y);
+        var ticks = t.Effective(RiskLimitKind.PriceCollarTicks, a, s, y);
+        if (double.IsPositiveInfinity(percent) && double.IsPositiveInfinity(ticks))
         {
-            return Rollback(RiskRejectReason.MaximumNetExposure, netLimit, netValue, 2, exposure, ref worst, ref account, buy, quantity, notional);
+            return NotConfigured(RiskLimitKind.PriceCollarPercent);
         }
 
-        if (!BoundedAdd.TryAdd(ref account.WorkingCount, 1, workingCountLimit, out var count))
+        var allowed = Math.Min(reference * percent / 100.0, ticks * tick);
+        var deviation = Math.Abs(price - reference);
+
+        // Half a millionth of a tick absorbs binary rounding of prices that are exactly at the collar.
+        return deviation > allowed + (tick * 1e-6) ? Reject(RiskRejectReason.PriceCollar, allowed, deviation) : RiskDecision.Accepted;
+    }
+
+    /// <summary>Position, exposure and working-order limits into <paramref name="r"/>; a missing one rejects (FIA 1.1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision ReadReservationLimits(LimitTable t, RiskChecks enabled, int a, int s, int y, ref Reservation r)
+    {
+        r.PositionLimit = long.MaxValue;
+        r.GrossLimit = r.NetLimit = r.WorkingNotionalLimit = double.PositiveInfinity;
+        r.WorkingCountLimit = long.MaxValue;
+        if ((enabled & RiskChecks.PositionLimits) != 0)
         {
-            return Rollback(RiskRejectReason.MaximumWorkingOrders, workingCountLimit, count, 3, exposure, ref worst, ref account, buy, quantity, notional);
+            var kind = r.Buy ? RiskLimitKind.MaximumLongPosition : RiskLimitKind.MaximumShortPosition;
+            var limit = t.Effective(kind, a, s, y);
+            if (double.IsPositiveInfinity(limit))
+            {
+                return NotConfigured(kind);
+            }
+
+            r.PositionLimit = (long)limit;
         }
 
-        if (!BoundedAdd.TryAdd(ref account.WorkingNotional, notional, workingNotionalLimit, out var working))
+        if ((r.Control & ReducingBit) != 0)
         {
-            return Rollback(RiskRejectReason.MaximumWorkingNotional, workingNotionalLimit, working, 4, exposure, ref worst, ref account, buy, quantity, notional);
+            // Strict reducing: the worst case (position plus every working order on this side plus this one)
+            // must stay at or below zero, so the order can only shrink the position and never flip it.
+            r.PositionLimit = Math.Min(r.PositionLimit, 0);
+        }
+
+        if ((enabled & RiskChecks.ExposureLimits) != 0)
+        {
+            r.GrossLimit = t.Effective(RiskLimitKind.MaximumGrossExposure, a, s, y);
+            if (double.IsPositiveInfinity(r.GrossLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumGrossExposure);
+            }
+
+            r.NetLimit = t.Effective(RiskLimitKind.MaximumNetExposure, a, s, y);
+            if (double.IsPositiveInfinity(r.NetLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumNetExposure);
+            }
+        }
+
+        if ((enabled & RiskChecks.WorkingOrderLimits) != 0)
+        {
+            var count = t.Effective(RiskLimitKind.MaximumWorkingOrders, a, s, y);
+            if (double.IsPositiveInfinity(count))
+            {
+                return NotConfigured(RiskLimitKind.MaximumWorkingOrders);
+            }
+
+            r.WorkingCountLimit = (long)count;
+            r.WorkingNotionalLimit = t.Effective(RiskLimitKind.MaximumWorkingNotional, a, s, y);
+            if (double.IsPositiveInfinity(r.WorkingNotionalLimit))
+            {
+                return NotConfigured(RiskLimitKind.MaximumWorkingNotional);
+            }
+        }
+
+        return RiskDecision.Accepted;
+    }
+
+    /// <summary>
+    /// Reserves the order in every total it grows, in a fixed order, claims its id, and decides: published as being
+    /// decided, it is rejected after all if a stop (kill switch, halt, disable, reducing, the end of the term) landed
+    /// since the first read; otherwise it is working from here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RiskDecision Reserve(in OrderRequest order, in Reservation r)
+    {
+        ref var pair = ref _pairs[r.Pair];
+        ref var worst = ref r.Buy ? ref pair.WorstLong : ref pair.WorstShort;
+        if (!BoundedAdd.TryAdd(ref worst, r.Quantity, r.PositionLimit, out var worstCase))
+        {
+            return RejectPosition(r.Buy, (r.Control & ReducingBit) != 0, r.PositionLimit, worstCase);
+        }
+
+        // Gross: added whatever it comes to, then compared, so the total stays the exact worst case (see PairCounters and
+        // GrowGross: never below it while other checks are on their way).
+        ref var account = ref _accounts[r.Account];
+        var half = r.Notional / 2;
+        var gross = BoundedAdd.GrowGross(ref pair.Balance, ref account.Gross, r.Buy ? half : -half, half, r.Notional);
+        if (!(gross <= r.GrossLimit))
+        {
+            return Rollback(in r, Reserved.Gross, RiskRejectReason.MaximumGrossExposure, r.GrossLimit, gross);
+        }
+
+        ref var net = ref r.Buy ? ref account.NetLong : ref account.NetShort;
+        if (!BoundedAdd.TryAdd(ref net, r.Notional, r.NetLimit, out var netValue))
+        {
+            return Rollback(in r, Reserved.Net, RiskRejectReason.MaximumNetExposure, r.NetLimit, netValue);
+        }
+
+        if (!BoundedAdd.TryAdd(ref account.WorkingCount, 1, r.WorkingCountLimit, out var count))
+        {
+            return Rollback(in r, Reserved.Count, RiskRejectReason.MaximumWorkingOrders, r.WorkingCountLimit, count);
+        }
+
+        if (!BoundedAdd.TryAdd(ref account.WorkingNotional, r.Notional, r.WorkingNotionalLimit, out var working))
+        {
+            return Rollback(in r, Reserved.WorkingNotional, RiskRejectReason.MaximumWorkingNotional, r.WorkingNotionalLimit, working);
         }
 
         var inserted = _orders.TryInsert(order.ClientOrderId, out var slot);
         if (inserted != 0)
         {
             var reason = inserted == 1 ? RiskRejectReason.DuplicateClientOrderId : RiskRejectReason.OrderCapacityExhausted;
-            return Rollback(reason, double.NaN, order.ClientOrderId, 5, exposure, ref worst, ref account, buy, quantity, notional);
+            return Rollback(in r, Reserved.All, reason, double.NaN, order.ClientOrderId);
         }
 
         ref var tracked = ref _orders.Slots[slot];
-        tracked.Account = a;
+        tracked.Account = r.Account;
         tracked.Strategy = order.Strategy;
-        tracked.Symbol = y;
+        tracked.Symbol = order.Symbol;
         tracked.Side = order.Side;
-        tracked.Leaves = quantity;
-        tracked.UnitNotional = unitNotional;
-        tracked.ReservedExposure = exposure;
+        tracked.Leaves = r.Quantity;
+        tracked.UnitNotional = r.UnitNotional;
+
+        // Volatile.Write: release; whoever lists the order (an engage, the end of a term) sees every field above.
+        Volatile.Write(ref tracked.State, WorkingOrderTable.Deciding);
+
+        // The decision. A stop that landed since the first read rejects the order now; one that lands later lists it.
+        // (On hardware, a stop's writer issues a process-wide barrier before it lists, so these reads cannot be answered
+        // from before the Deciding write became visible to it: see KillSwitch and WriteLeadership.)
+        var control = ReadControl(r.Account, order.Strategy, order.Symbol);
+        if ((control & ~r.Control) != 0 || !ReferenceEquals(Volatile.Read(ref _leadership), r.Term) ||
+            (r.Term.Token > 0 && _time.GetTimestamp() >= r.Term.ValidUntil))
+        {
+            return Withdraw(ref tracked, in r, control);
+        }
 
         // Volatile.Write: release; a report that reads Working also sees every field written above.
         Volatile.Write(ref tracked.State, WorkingOrderTable.Working);
-        return term > 0 ? RiskDecision.AcceptedUnder(term) : RiskDecision.Accepted;
+        return r.Term.Token > 0 ? RiskDecision.AcceptedUnder(r.Term.Token) : RiskDecision.Accepted;
+    }
+
+    /// <summary>An order being decided that a stop overtook: every reservation given back, the slot done (its id stays used).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RiskDecision Withdraw(ref OrderSlot tracked, in Reservation r, int control)
+    {
+        Undo(in r, Reserved.All);
+        Volatile.Write(ref tracked.State, WorkingOrderTable.Done);
+        var stopped = control & ~r.Control;
+        if ((stopped & ~ReducingBit) != 0)
+        {
+            return RejectControl(stopped);
+        }
+
+        return stopped != 0 ? Reject(RiskRejectReason.ReduceOnly, 0, double.NaN) : Reject(RiskRejectReason.NotLeader, double.NaN, double.NaN);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private RiskDecision Rollback(
-        RiskRejectReason reason, double limit, double value, int reserved, bool exposure,
-        ref long worst, ref AccountCounters account, bool buy, long quantity, double notional)
+    private RiskDecision Rollback(in Reservation r, Reserved reserved, RiskRejectReason reason, double limit, double value)
     {
-        // Undo in reverse order of reservation; each undo is an unconditional atomic add.
-        if (reserved >= 5)
+        Undo(in r, reserved);
+        return Reject(reason, limit, value);
+    }
+
+    /// <summary>Gives back what was reserved, in reverse order; each undo is an unconditional atomic add.</summary>
+    private void Undo(in Reservation r, Reserved reserved)
+    {
+        ref var pair = ref _pairs[r.Pair];
+        ref var account = ref _accounts[r.Account];
+        if (reserved >= Reserved.All)
         {
-            BoundedAdd.Add(ref account.WorkingNotional, -notional);
+            BoundedAdd.Add(ref account.WorkingNotional, -r.Notional);
         }
 
-        if (reserved >= 4)
+        if (reserved >= Reserved.WorkingNotional)
         {
             Interlocked.Decrement(ref account.WorkingCount);
         }
 
-        if (reserved >= 3 && exposure)
+        if (reserved >= Reserved.Count)
         {
-            BoundedAdd.Add(ref buy ? ref account.NetLong : ref account.NetShort, -notional);
+            BoundedAdd.Add(ref r.Buy ? ref account.NetLong : ref account.NetShort, -r.Notional);
         }
 
-        if (reserved >= 2 && exposure)
-        {
-            BoundedAdd.Add(ref account.Gross, -notional);
-        }
+        var half = r.Notional / 2;
+        BoundedAdd.MoveGross(ref pair.Balance, ref account.Gross, r.Buy ? -half : half, -half);
+        Interlocked.Add(ref r.Buy ? ref pair.WorstLong : ref pair.WorstShort, -r.Quantity);
+    }
 
-        Interlocked.Add(ref worst, -quantity);
-        return Reject(reason, limit, value);
+    /// <summary>How far a reservation got before it failed: each stage holds every one before it.</summary>
+    private enum Reserved
+    {
+        /// <summary>Worst case and gross (gross is added before it is compared).</summary>
+        Gross = 1,
+
+        /// <summary>And net exposure.</summary>
+        Net = 2,
+
+        /// <summary>And the working-order count.</summary>
+        Count = 3,
+
+        /// <summary>And the working notional.</summary>
+        WorkingNotional = 4,
+
+        /// <summary>Everything, and the id claimed.</summary>
+        All = 5,
+    }
+
+    /// <summary>What one order reserves and the limits it is held to, read before anything is reserved.</summary>
+    private struct Reservation
+    {
+        public int Account;
+        public int Pair;
+        public long Quantity;
+        public double UnitNotional;
+        public double Notional;
+        public bool Buy;
+        public int Control;
+        public LeadershipTerm Term;
+        public long PositionLimit;
+        public double GrossLimit;
+        public double NetLimit;
+        public long WorkingCountLimit;
+        public double WorkingNotionalLimit;
     }
 
     private RiskDecision CheckCancel(LimitTable t, int a)
@@ -433,14 +563,6 @@ public sealed partial class RiskGate
         }
 
         return RiskDecision.Accepted;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsOnTick(double price, double tick)
-    {
-        var ticks = price / tick;
-        var nearest = Math.Round(ticks);
-        return Math.Abs(ticks - nearest) <= 1e-9 * Math.Max(1.0, nearest);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -497,12 +619,26 @@ public sealed partial class RiskGate
             throw new ArgumentOutOfRangeException(nameof(token), "a fencing token is positive");
         }
 
-        Leadership.For(this).SetTerm(token);
+        // Set by hand, a term has no deadline: it lasts until the next call.
+        Leadership.For(this).SetTerm(token is { } t ? new LeadershipTerm(t.Value, long.MaxValue) : LeadershipTerm.Closed);
     }
 
-    /// <summary>-1: not required; 0: closed; &gt; 0: open with that token. Written by <see cref="Leadership"/> only.</summary>
-    internal void WriteLeadership(long value) =>
-        Volatile.Write(ref _leadership, value); // release; pairs with the Volatile.Read in Check
+    /// <summary>The term new orders are checked against. Written by <see cref="Leadership"/> only.</summary>
+    internal void WriteLeadership(LeadershipTerm term)
+    {
+        // Volatile.Write: release; pairs with the Volatile.Reads in Check.
+        Volatile.Write(ref _leadership, term);
+        if (term.Token == 0)
+        {
+            // Whoever lists the working orders after a term's end finds every order a check could still accept:
+            // this barrier makes each checking thread's Deciding write visible first (the store-load fence their
+            // side does without, on the order path).
+            Interlocked.MemoryBarrierProcessWide();
+        }
+    }
+
+    /// <summary>The term new orders are checked against now.</summary>
+    internal LeadershipTerm CurrentLeadership => Volatile.Read(ref _leadership);
 
     /// <summary>
     /// Feeds the reference price (last trade or mid) of a symbol, stamped with the gate's clock. A missing or

@@ -70,6 +70,10 @@ internal static class RiskGateOptionsValidator
             {
                 errors.Add(new($"{p}.tickSize", "must be a finite number greater than 0"));
             }
+            else if (!TickGrid.TryCreate(instrument.TickSize, out _))
+            {
+                errors.Add(new($"{p}.tickSize", $"must be a decimal of at most {TickGrid.MaximumPlaces} places (prices are checked against it exactly)"));
+            }
 
             if (instrument.LotSize <= 0)
             {

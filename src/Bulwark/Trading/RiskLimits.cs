@@ -234,6 +234,8 @@ public sealed class TradingCircuitBreakerOptions
 
     /// <summary>Trading state while open: Reducing or Halted. Default Halted.</summary>
     public TradingState OpenState { get; set; } = TradingState.Halted;
+
+    internal TradingCircuitBreakerOptions Clone() => (TradingCircuitBreakerOptions)MemberwiseClone();
 }
 
 /// <summary>Everything the gate needs: the universe (accounts, strategies, symbols), limits, checks and policies.</summary>
@@ -294,7 +296,7 @@ public sealed class RiskGateOptions
             DuplicateContentWindow = DuplicateContentWindow,
             RepeatedExecutionWindow = RepeatedExecutionWindow,
             LossLimitState = LossLimitState,
-            CircuitBreaker = CircuitBreaker,
+            CircuitBreaker = CircuitBreaker.Clone(),
             SessionStart = SessionStart,
             OrderCapacity = OrderCapacity,
         };

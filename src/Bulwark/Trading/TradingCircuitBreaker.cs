@@ -101,7 +101,13 @@ internal sealed class TradingCircuitBreaker(RiskGate gate)
         var options = Options;
         Roll(now);
         var window = Ticks(options.SamplingWindow);
-        _equity.Enqueue((now, firmEquity));
+
+        // NaN: the firm's equity is not known now (a mark is missing); loss velocity waits for a known one.
+        if (double.IsFinite(firmEquity))
+        {
+            _equity.Enqueue((now, firmEquity));
+        }
+
         while (_equity.Count > 0 && now - _equity.Peek().Time > window)
         {
             _equity.Dequeue();
@@ -124,7 +130,7 @@ internal sealed class TradingCircuitBreaker(RiskGate gate)
             return;
         }
 
-        if (options.LossVelocity is { } velocity && _equity.Count > 0)
+        if (options.LossVelocity is { } velocity && _equity.Count > 0 && double.IsFinite(firmEquity))
         {
             var peak = _equity.Max(e => e.Equity);
             if (peak - firmEquity > velocity)

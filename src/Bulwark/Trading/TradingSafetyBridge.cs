@@ -215,6 +215,8 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
             // The store is gone; nothing more can be kept.
         }
 
+        await KillSwitch.DisposeAsync().ConfigureAwait(false);
+
         _flushing.Dispose();
     }
 

@@ -122,4 +122,10 @@ public static class TradingEventKinds
 
     /// <summary>Daily counters reset at the session start.</summary>
     public const string SessionReset = "trading.session_reset";
+
+    /// <summary>A fill was refused because the position or a worst case would overflow (nothing was applied).</summary>
+    public const string FillRefused = "trading.fill_refused";
+
+    /// <summary>The installation's shared kill switch refused a change this node made (evidence: the error); the node is out of sync.</summary>
+    public const string KillSwitchShareRefused = "trading.killswitch_share_refused";
 }

@@ -14,10 +14,16 @@ internal sealed class Universe
         TickSize = new double[SymbolNames.Length];
         LotSize = new long[SymbolNames.Length];
         Multiplier = new double[SymbolNames.Length];
+        Ticks = new TickGrid[SymbolNames.Length];
         for (var y = 0; y < SymbolNames.Length; y++)
         {
             var instrument = options.Instruments[SymbolNames[y]];
             TickSize[y] = instrument.TickSize;
+            if (!TickGrid.TryCreate(instrument.TickSize, out Ticks[y]))
+            {
+                throw new ArgumentException($"instrument {SymbolNames[y]}: tick size {instrument.TickSize} is not a decimal of at most {TickGrid.MaximumPlaces} places", nameof(options));
+            }
+
             LotSize[y] = instrument.LotSize;
             Multiplier[y] = instrument.Multiplier;
         }
@@ -36,6 +42,9 @@ internal sealed class Universe
     public Dictionary<string, int> Symbols { get; }
 
     public double[] TickSize { get; }
+
+    /// <summary>Each symbol's tick size as an exact decimal grid.</summary>
+    public TickGrid[] Ticks { get; }
 
     public long[] LotSize { get; }
 

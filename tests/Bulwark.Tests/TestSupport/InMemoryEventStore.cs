@@ -12,6 +12,9 @@ internal sealed class InMemoryEventStore : IEventStore, IStatusStore
     /// <summary>When set, every append throws this.</summary>
     public Exception? FailAppendsWith { get; set; }
 
+    /// <summary>When set, an append of an event it returns an exception for throws that (a store failing for some writes only).</summary>
+    public Func<SafetyEvent, Exception?>? FailAppend { get; set; }
+
     public IReadOnlyList<SafetyEvent> Events
     {
         get { lock (_gate) { return _events.ToArray(); } }
@@ -19,7 +22,7 @@ internal sealed class InMemoryEventStore : IEventStore, IStatusStore
 
     public ValueTask<long> AppendAsync(SafetyEvent safetyEvent, CancellationToken cancellationToken = default)
     {
-        if (FailAppendsWith is { } failure)
+        if ((FailAppendsWith ?? FailAppend?.Invoke(safetyEvent)) is { } failure)
         {
             throw failure;
         }

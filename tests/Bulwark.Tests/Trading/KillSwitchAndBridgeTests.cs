@@ -56,9 +56,9 @@ public sealed class KillSwitchAndBridgeTests
         var f = new TradingFixture();
         var store = new InMemoryEventStore { FailAppendsWith = new IOException("disk full") };
         var killSwitch = new KillSwitch(f.Gate, store);
-        await Assert.ThrowsAsync<IOException>(() => killSwitch.EngageAsync(TradingScope.Firm, "alice", "stop"));
+        await Assert.ThrowsAsync<KillSwitchNotDurableException>(() => killSwitch.EngageAsync(TradingScope.Firm, "alice", "stop"));
         Assert.Equal(RiskRejectReason.KillSwitchEngaged, f.Check(f.Buy(1)).Reason);
-        await Assert.ThrowsAsync<IOException>(() => killSwitch.ReleaseAsync(TradingScope.Firm, "alice", "go"));
+        await Assert.ThrowsAsync<KillSwitchNotDurableException>(() => killSwitch.ReleaseAsync(TradingScope.Firm, "alice", "go"));
         Assert.Equal(RiskRejectReason.KillSwitchEngaged, f.Check(f.Buy(1)).Reason);
     }
 

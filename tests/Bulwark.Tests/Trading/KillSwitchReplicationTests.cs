@@ -130,6 +130,33 @@ public sealed class KillSwitchReplicationTests
     }
 
     /// <summary>Publishes are answered only when the test says so; deliveries and connection changes come from the test.</summary>
+    [Fact]
+    public async Task AChangeTheBackendRefuses_DoesNotBlockLaterOnes_AndTheNodeIsOutOfSyncUntilItsScopeIsSharedAgain()
+    {
+        // Defect 9 of issue 10: the refused change was retried forever, every later change queued behind it, and the
+        // node still reported in sync with its gate open.
+        var trading = new TradingFixture();
+        var killSwitch = new KillSwitch(trading.Gate, new TestSupport.InMemoryEventStore());
+        var channel = new ScriptedChannel { Refuse = s => s.Reason == "refused by the backend" };
+        channel.AnswerPublishes();
+        await using var replication = await KillSwitchReplication.StartAsync(killSwitch, channel);
+        Assert.True(trading.Check(trading.Buy(1)).IsAccepted);
+
+        var account = TradingScope.ForAccount(TradingFixture.Account);
+        await killSwitch.EngageAsync(account, "alice", "refused by the backend");
+        await killSwitch.EngageAsync(TradingScope.ForSymbol(TradingFixture.OtherSymbol), "alice", "after it");
+        await WaitAsync(() => channel.Published.Count == 1);
+        Assert.Equal("symbol:ABC", channel.Published[0].Scope); // the later change was shared
+        await WaitAsync(() => !replication.InSync);
+        Assert.True(killSwitch.IsEngaged(account)); // still in force here
+        Assert.Equal(RiskRejectReason.NotLeader, trading.Check(trading.Buy(1, account: trading.A2)).Reason); // out of sync: closed
+        Assert.Contains(TradingEventKinds.KillSwitchShareRefused, TradingFixture.DrainKinds(trading.Gate));
+
+        await killSwitch.ReleaseAsync(account, "bob", "shared again");
+        await WaitAsync(() => replication.InSync);
+        Assert.True(trading.Check(trading.Buy(1, account: trading.A2)).IsAccepted);
+    }
+
     private sealed class ScriptedChannel : IKillSwitchChannel
     {
         private readonly TaskCompletionSource _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -159,9 +186,17 @@ public sealed class KillSwitchReplicationTests
             await done.Task.WaitAsync(Deadline);
         }
 
+        /// <summary>When set, a change it matches is refused by the "backend" as it stands (never retried).</summary>
+        public Func<KillSwitchState, bool>? Refuse { get; set; }
+
         public async ValueTask<KillSwitchState> PublishAsync(KillSwitchState state, CancellationToken cancellationToken = default)
         {
             await _answer.Task.WaitAsync(cancellationToken);
+            if (Refuse?.Invoke(state) == true)
+            {
+                throw new KillSwitchChangeRefusedException("payload too large");
+            }
+
             lock (Published)
             {
                 Published.Add(state);

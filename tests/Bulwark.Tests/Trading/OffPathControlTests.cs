@@ -53,6 +53,7 @@ public sealed class OffPathControlTests
         f.Gate.Evaluate();
         Assert.Equal(TradingState.Reducing, f.Gate.GetTradingState(TradingScope.Firm));
         f.Time.Advance(TimeSpan.FromHours(1)); // 08:00: new session
+        f.Gate.UpdateReferencePrice(f.Y, 92);  // a fresh mark (a stale one holds the firm until the feed is back)
         f.Gate.Evaluate();
         Assert.Equal(TradingState.Active, f.Gate.GetTradingState(TradingScope.Firm));
         Assert.Equal(0, f.Gate.DailyPnl(f.A), 9);

@@ -136,7 +136,7 @@ public sealed class RiskGateLimitTests
     }
 
     [Fact]
-    public void AtTheExposureLimits_AnOrderThatCanOnlyReduce_IsAccepted_AndReleasesOnlyWhatItReserved()
+    public void AtTheExposureLimits_AnOrderThatCanOnlyReduce_IsAccepted_AndGrossIsTheExactWorstCaseOfEveryFillOrder()
     {
         var f = new TradingFixture(o =>
         {
@@ -146,19 +146,20 @@ public sealed class RiskGateLimitTests
         f.Position(100, 100); // 10,000 long: gross and net exposure at their limits
         Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
 
+        // Sells against the long: whatever fills, the position stays within 100 either way, so gross stays 10,000.
         var first = f.Sell(60, 100);
-        Assert.True(f.Check(first).IsAccepted); // can only shrink the long
-        var second = f.Sell(40, 100);
-        Assert.True(f.Check(second).IsAccepted); // with the first: back to flat at worst, never short
-        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Sell(1, 100)).Reason); // this one could go short
+        Assert.True(f.Check(first).IsAccepted);
+        var second = f.Sell(140, 100);
+        Assert.True(f.Check(second).IsAccepted); // with the first: short 100 at worst, still 10,000
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Sell(1, 100)).Reason); // short 101 at worst
 
-        // Cancelling an order that reserved no exposure gives none back.
+        // Cancelling the first: 140 sells against the long of 100, worst case 100 long or 40 short.
         Assert.True(f.Gate.OnCancel(first.ClientOrderId));
-        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
+        Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason); // 101 long if nothing sells
 
-        // Its fill shrinks the position, and exposure follows: 6,000 long leaves room for 4,000.
-        Assert.True(f.Gate.OnFill(second.ClientOrderId, 77, 40, 100));
-        Assert.True(f.Check(f.Buy(40, 100)).IsAccepted);
+        // 100 of the sells fill: flat, 40 still working; room for 100 of buys (100 long) but not more.
+        Assert.True(f.Gate.OnFill(second.ClientOrderId, 77, 100, 100));
+        Assert.True(f.Check(f.Buy(100, 100)).IsAccepted);
         Assert.Equal(RiskRejectReason.MaximumGrossExposure, f.Check(f.Buy(1, 100)).Reason);
     }
 

@@ -70,26 +70,21 @@ internal sealed class TradingFixture
         return options;
     }
 
-    public static RiskLimits Generous() => new()
-    {
-        MaximumOrderQuantity = 1_000_000,
-        MaximumOrderNotional = 1e12,
-        PriceCollarPercent = 50,
-        PriceCollarTicks = 1_000_000,
-        MaximumLongPosition = 10_000_000,
-        MaximumShortPosition = 10_000_000,
-        MaximumGrossExposure = 1e13,
-        MaximumNetExposure = 1e13,
-        MaximumWorkingOrders = 1_000_000,
-        MaximumWorkingNotional = 1e13,
-        MaximumMessagesPerSecond = 1_000_000,
-        MaximumCancelsPerSecond = 2_000_000,
-        MaximumDailyLoss = 1e12,
-        MaximumDrawdown = 1e12,
-        MaximumRepeatedExecutions = 1_000_000,
-    };
+    public static RiskLimits Generous() => GenerousLimits.Create();
 
     public long NextId() => _nextId++;
+
+    /// <summary>The kinds of the trading events the gate queued since the last call.</summary>
+    public static List<string> DrainKinds(RiskGate gate)
+    {
+        var kinds = new List<string>();
+        while (gate.TryTakeEvent(out var e))
+        {
+            kinds.Add(e.Kind);
+        }
+
+        return kinds;
+    }
 
     public OrderRequest Buy(long quantity, double price = ReferencePrice, int? account = null, int? symbol = null, int? strategy = null) =>
         new(NextId(), account ?? A, strategy ?? S, symbol ?? Y, OrderSide.Buy, quantity, price);
