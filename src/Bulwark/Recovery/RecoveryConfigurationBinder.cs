@@ -24,6 +24,10 @@ internal sealed class RecoveryConfigurationBinder
     private static readonly (string Name, SafetyState Value)[] StateNames =
         Enum.GetValues<SafetyState>().Select(s => (s.ToString(), s)).ToArray();
 
+    /// <summary>The states a trigger may wait for (a plan never runs on Healthy or Unknown).</summary>
+    private static readonly (string Name, SafetyState Value)[] TriggerStateNames =
+        StateNames.Where(s => s.Value is not (SafetyState.Healthy or SafetyState.Unknown)).ToArray();
+
     internal static readonly (string Name, RecoveryActionKind Value)[] ActionNames =
         Enum.GetValues<RecoveryActionKind>().Select(a => (ActionName(a), a)).ToArray();
 
@@ -71,7 +75,7 @@ internal sealed class RecoveryConfigurationBinder
         Map(node, "environment", process.Environment);
         Text(node, "workingDirectory", v => process.WorkingDirectory = v);
         Integer(node, "replicas", v => process.Replicas = v);
-        Choice(node, "restart", RestartNames, v => process.Restart = v);
+        Choice(node, "restart", RestartNames, v => process.Restart = v, () => process.Restart = (RestartPolicy)(-1));
         Number(node, "restartDelaySeconds", v => process.RestartDelaySeconds = v);
         Number(node, "maxRestartDelaySeconds", v => process.MaxRestartDelaySeconds = v);
         Number(node, "restartJitter", v => process.RestartJitter = v);
@@ -115,7 +119,7 @@ internal sealed class RecoveryConfigurationBinder
         }
 
         Text(node, "component", v => trigger.Component = v);
-        Choice(node, "state", StateNames, v => trigger.State = v);
+        Choice(node, "state", TriggerStateNames, v => trigger.State = v, () => trigger.State = (SafetyState)(-1));
         Integer(node, "checks", v => trigger.Checks = v);
         Text(node, "alert", v => trigger.Alert = v);
         Choice(node, "incident", BooleanNames, v => trigger.Incident = v);
@@ -147,7 +151,7 @@ internal sealed class RecoveryConfigurationBinder
         }
 
         Text(node, "name", v => step.Name = v);
-        Choice(node, "action", ActionNames, v => step.Action = v);
+        Choice(node, "action", ActionNames, v => step.Action = v, () => step.Action = (RecoveryActionKind)(-1));
         List(node, "parallel", step.Parallel, Step);
         Number(node, "timeoutSeconds", v => step.TimeoutSeconds = v);
         Integer(node, "retries", v => step.Retries = v);
@@ -358,11 +362,24 @@ internal sealed class RecoveryConfigurationBinder
         }
     }
 
-    private void Choice<T>(Node node, string key, (string Name, T Value)[] choices, Action<T> set)
+    /// <param name="node">The section holding the key.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="choices">The names accepted.</param>
+    /// <param name="set">Receives the value.</param>
+    /// <param name="unreadable">
+    /// Marks the field as set but unreadable, so the rules that depend on it stay quiet rather than report the same
+    /// mistake again elsewhere (a bad action is not also a missing one).
+    /// </param>
+    private void Choice<T>(Node node, string key, (string Name, T Value)[] choices, Action<T> set, Action? unreadable = null)
     {
         if (node.Child(key) is { } child)
         {
+            var errors = _errors.Count;
             ChoiceValue(child, choices, set);
+            if (_errors.Count > errors)
+            {
+                unreadable?.Invoke();
+            }
         }
     }
 

@@ -94,7 +94,7 @@ internal static class RecoveryOptionsValidator
             {
                 errors.Add(new(OptionsPath.Key(path, "name"), $"duplicate plan name '{plan.Name}' (also recovery.plans[{Format(planNames[plan.Name])}]; names are case-insensitive)"));
             }
-            else if (recovery.Processes.FirstOrDefault(p => p is not null && p.Restart != RestartPolicy.Never && string.Equals(RecoveryPlan.RestartPlanName(p.Name), plan.Name, StringComparison.OrdinalIgnoreCase)) is { } owner)
+            else if (recovery.Processes.FirstOrDefault(p => p is not null && p.Restart is RestartPolicy.OnFailure or RestartPolicy.Always && string.Equals(RecoveryPlan.RestartPlanName(p.Name), plan.Name, StringComparison.OrdinalIgnoreCase)) is { } owner)
             {
                 errors.Add(new(OptionsPath.Key(path, "name"), $"'{plan.Name}' is the restart plan of process '{owner.Name}' (its restart policy); name this plan otherwise"));
             }
@@ -142,7 +142,7 @@ internal static class RecoveryOptionsValidator
 
         Seconds(errors, OptionsPath.Key(path, "restartDelaySeconds"), process.RestartDelaySeconds, RecoveryLimits.MaxDelaySeconds);
         if (Seconds(errors, OptionsPath.Key(path, "maxRestartDelaySeconds"), process.MaxRestartDelaySeconds, RecoveryLimits.MaxDelaySeconds) &&
-            double.IsFinite(process.RestartDelaySeconds) && process.MaxRestartDelaySeconds < process.RestartDelaySeconds)
+            process.RestartDelaySeconds is > 0 and <= RecoveryLimits.MaxDelaySeconds && process.MaxRestartDelaySeconds < process.RestartDelaySeconds)
         {
             errors.Add(new(OptionsPath.Key(path, "maxRestartDelaySeconds"), $"must be at least restartDelaySeconds ({Format(process.RestartDelaySeconds)}), got {Format(process.MaxRestartDelaySeconds)}"));
         }
@@ -253,7 +253,7 @@ internal static class RecoveryOptionsValidator
                 : $"set only one of state, alert, incident, failover, processExit; got {string.Join(", ", kinds)}"));
         }
 
-        if (trigger.Checks != 1 && trigger.State is null)
+        if (trigger.Checks != 1 && trigger.State is null && kinds.Count == 1)
         {
             errors.Add(new(OptionsPath.Key(path, "checks"), "belongs to a state trigger"));
         }
@@ -274,7 +274,11 @@ internal static class RecoveryOptionsValidator
 
         if (trigger.State is { } state)
         {
-            if (!Enum.IsDefined(state) || state is SafetyState.Healthy or SafetyState.Unknown)
+            if (!Enum.IsDefined(state))
+            {
+                errors.Add(new(OptionsPath.Key(path, "state"), $"must be one of Failed, Critical, Recovering, Degraded, got {Format((int)state)}"));
+            }
+            else if (state is SafetyState.Healthy or SafetyState.Unknown)
             {
                 errors.Add(new(OptionsPath.Key(path, "state"), $"must be one of Failed, Critical, Recovering, Degraded, got {state}"));
             }
@@ -294,7 +298,7 @@ internal static class RecoveryOptionsValidator
 
         if (trigger.ProcessExit is { } name)
         {
-            if (context.Process(errors, OptionsPath.Key(path, "processExit"), name) is { Restart: not RestartPolicy.Never } process)
+            if (context.Process(errors, OptionsPath.Key(path, "processExit"), name) is { Restart: RestartPolicy.OnFailure or RestartPolicy.Always } process)
             {
                 errors.Add(new(OptionsPath.Key(path, "processExit"),
                     $"process '{process.Name}' is restarted by its own policy (restart: {RestartName(process.Restart)}); set its restart to never so that only this plan restarts it"));
