@@ -13,7 +13,7 @@ namespace Bulwark.Recovery;
 /// step or the validation failed. The whole run is bounded by maxRecoveryTimeSeconds: past it the run is cancelled and
 /// recorded as an SLA violation. Every start, step, validation, rollback and end is an event.
 /// </summary>
-internal sealed class PlanRunner(RecoveryRecorder recorder, ActionFactory actions, Func<StatusReport?> status, TimeSpan maxRecoveryTime)
+internal sealed class PlanRunner(RecoveryRecorder recorder, ActionFactory actions, Func<StatusReport?> status, TimeSpan maxRecoveryTime, ProcessSupervisor? supervisor = null)
 {
     private static readonly TimeSpan ValidationPoll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan DefaultStepTimeout = TimeSpan.FromSeconds(30);
@@ -112,7 +112,8 @@ internal sealed class PlanRunner(RecoveryRecorder recorder, ActionFactory action
                 $"{plan.Name} ran {seconds} s, over the {maxRecoveryTime.TotalSeconds:0.###} s recovery SLA (maxRecoveryTimeSeconds)", evidence).ConfigureAwait(false);
         }
 
-        if (outcome is RecoveryOutcome.Failed or RecoveryOutcome.TimedOut)
+        // A restart policy escalates through the supervisor's crash loop, not through each restart that did not hold.
+        if (outcome is RecoveryOutcome.TimedOut || (outcome is RecoveryOutcome.Failed && plan.RestartOf is null))
         {
             await recorder.RecordAsync(RecoveryEventKinds.Escalated, plan.Subject, $"{plan.Name} did not repair {plan.Subject}: {failure}; a person is needed", evidence)
                 .ConfigureAwait(false);
@@ -326,8 +327,17 @@ internal sealed class PlanRunner(RecoveryRecorder recorder, ActionFactory action
         var since = Time.GetUtcNow();
         var started = Time.GetTimestamp();
         string detail;
+        var restarted = RestartedProcesses(run.Plan.Options.Steps).Distinct(StringComparer.Ordinal).ToList();
         while (true)
         {
+            // A process the plan restarted that is down again cannot validate: fail now, not at the deadline.
+            if (restarted.FirstOrDefault(p => supervisor?.AnyDown(p) == true) is { } down)
+            {
+                detail = $"{down} exited again before it was validated";
+                await RecordValidation(run, false, detail, started).ConfigureAwait(false);
+                return (false, detail);
+            }
+
             var report = status();
             var waiting = components.Select(c => Pending(report, c, since)).Where(p => p is not null).ToList();
             if (waiting.Count == 0)
@@ -349,6 +359,9 @@ internal sealed class PlanRunner(RecoveryRecorder recorder, ActionFactory action
         await RecordValidation(run, true, detail, started).ConfigureAwait(false);
         return (true, detail);
     }
+
+    private static IEnumerable<string> RestartedProcesses(IEnumerable<RecoveryStepOptions> steps) =>
+        steps.SelectMany(s => s.Parallel.Count > 0 ? RestartedProcesses(s.Parallel) : s is { Action: RecoveryActionKind.Restart, Process: { } p } ? [p] : []);
 
     private Task RecordValidation(Run run, bool passed, string detail, long started)
     {

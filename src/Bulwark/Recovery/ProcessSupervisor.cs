@@ -399,6 +399,7 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
         }
 
         var startedAt = _time.GetTimestamp();
+        var pid = process.Id;
         process.StandardInput.Close();
         var log = OpenLog(group.LogFile(replica.Index));
         int previous;
@@ -406,7 +407,7 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
         {
             previous = replica.Pid;
             replica.Process = process;
-            replica.Pid = process.Id;
+            replica.Pid = pid;
             replica.Running = true;
             replica.Stopping = false;
             replica.StartedAt = startedAt;
@@ -414,22 +415,24 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
             replica.Starts.Enqueue(now);
         }
 
-        WritePidFile(group.PidFile(replica.Index), process.Id);
-        var pumps = Task.WhenAll(PumpAsync(process.StandardOutput, log), PumpAsync(process.StandardError, log));
-        _ = WatchAsync(group, replica, process, replica.ExitObserved, pumps, log);
-        Raise(new ProcessEvent(ProcessEventKind.Started, options.Name, replica.Index, process.Id, _time.GetUtcNow(),
+        WritePidFile(group.PidFile(replica.Index), pid);
+
+        // Reported before the watcher runs, so a child that dies at once is seen starting before it is seen exiting.
+        Raise(new ProcessEvent(ProcessEventKind.Started, options.Name, replica.Index, pid, _time.GetUtcNow(),
             previous > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{options.Name} replica {replica.Index} started: pid {previous} -> {process.Id}")
-                : string.Create(CultureInfo.InvariantCulture, $"{options.Name} replica {replica.Index} started: pid {process.Id}"))
+                ? string.Create(CultureInfo.InvariantCulture, $"{options.Name} replica {replica.Index} started: pid {previous} -> {pid}")
+                : string.Create(CultureInfo.InvariantCulture, $"{options.Name} replica {replica.Index} started: pid {pid}"))
         {
             PreviousPid = previous > 0 ? previous : null,
             Timestamp = startedAt,
         });
+        var pumps = Task.WhenAll(PumpAsync(process.StandardOutput, log), PumpAsync(process.StandardError, log));
+        _ = WatchAsync(group, replica, process, pid, replica.ExitObserved, pumps, log);
         return true;
     }
 
     /// <summary>Waits for the child's exit (no polling) and reports it as a stop or a failure.</summary>
-    private async Task WatchAsync(ProcessGroup group, Replica replica, Process process, TaskCompletionSource observed, Task pumps, Stream log)
+    private async Task WatchAsync(ProcessGroup group, Replica replica, Process process, int pid, TaskCompletionSource observed, Task pumps, Stream log)
     {
         try
         {
@@ -465,8 +468,8 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
         observed.TrySetResult();
 
         var description = string.Create(CultureInfo.InvariantCulture,
-            $"{group.Options.Name} replica {replica.Index} (pid {process.Id}) {(expected ? "stopped" : "exited")}: {ExitDescription.Of(exitCode)} after {ranFor.TotalSeconds:0.###} s");
-        Raise(new ProcessEvent(expected ? ProcessEventKind.Stopped : ProcessEventKind.Failed, group.Options.Name, replica.Index, process.Id, _time.GetUtcNow(), description)
+            $"{group.Options.Name} replica {replica.Index} (pid {pid}) {(expected ? "stopped" : "exited")}: {ExitDescription.Of(exitCode)} after {ranFor.TotalSeconds:0.###} s");
+        Raise(new ProcessEvent(expected ? ProcessEventKind.Stopped : ProcessEventKind.Failed, group.Options.Name, replica.Index, pid, _time.GetUtcNow(), description)
         {
             ExitCode = exitCode,
             RanFor = ranFor,
@@ -483,9 +486,11 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
     {
         Process? process;
         Task observed;
+        int pid;
         lock (group.Sync)
         {
             process = replica.Running ? replica.Process : null;
+            pid = replica.Pid;
             observed = replica.ExitObserved.Task;
             replica.Stopping = true;
         }
@@ -496,21 +501,19 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
         }
 
         Signals.TryParse(group.Options.StopSignal, out var signal);
-        var exit = process.WaitForExitAsync(cancellationToken);
-        if (!Posix.TrySignal(process.Id, signal, out _))
+        var exit = observed.WaitAsync(cancellationToken);
+        if (!Posix.TrySignal(pid, signal, out _))
         {
             CommandRunner.KillTree(process);
         }
         else if (await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(group.Options.StopGraceSeconds), _time, cancellationToken)).ConfigureAwait(false) != exit)
         {
-            RecoveryLog.StopKilled(_logger, group.Options.Name, replica.Index, process.Id, group.Options.StopGraceSeconds, why);
+            RecoveryLog.StopKilled(_logger, group.Options.Name, replica.Index, pid, group.Options.StopGraceSeconds, why);
             CommandRunner.KillTree(process);
         }
 
+        // The watcher marks the replica stopped; waiting for it means a start that follows sees the replica down.
         await exit.ConfigureAwait(false);
-
-        // The watcher marks the replica stopped; wait for it so a start that follows sees the replica down.
-        await observed.WaitAsync(cancellationToken).ConfigureAwait(false);
         TryDelete(group.PidFile(replica.Index));
     }
 

@@ -39,7 +39,8 @@ internal sealed class RecoverySystem : IAsyncDisposable
     private readonly HashSet<string> _seenIncidents = new(StringComparer.Ordinal);
     private readonly Channel<ProcessEvent> _processEvents = Channel.CreateUnbounded<ProcessEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _loops = [];
+    private Task? _processLoop;
+    private Task? _pollLoop;
     private SafetyManager? _manager;
     private Func<AvailabilityMonitor?> _availability = () => null;
     private long _cursor;
@@ -57,7 +58,7 @@ internal sealed class RecoverySystem : IAsyncDisposable
         Actions = new ActionFactory(Supervisor, http, systemctl);
         _recorder = new RecoveryRecorder(store, time, _logger);
         _recorder.Recorded += e => Recorded?.Invoke(e);
-        _runner = new PlanRunner(_recorder, Actions, () => _manager?.GetStatus(), _maxRecoveryTime);
+        _runner = new PlanRunner(_recorder, Actions, () => _manager?.GetStatus(), _maxRecoveryTime, Supervisor);
         _plans = RecoveryPlan.All(options).ToDictionary(p => p.Name, StringComparer.Ordinal);
         Supervisor.Changed += change => _processEvents.Writer.TryWrite(change);
     }
@@ -97,9 +98,9 @@ internal sealed class RecoverySystem : IAsyncDisposable
         _cursor = latest.Count > 0 ? latest[0].Sequence : 0;
         manager.Transitioned += OnTransition;
         var stopping = _stopping.Token;
-        _loops.Add(Task.Run(() => ProcessLoopAsync(stopping), CancellationToken.None));
+        _processLoop = Task.Run(ProcessLoopAsync, CancellationToken.None);
         await Supervisor.StartAsync(cancellationToken).ConfigureAwait(false);
-        _loops.Add(Task.Run(() => PollLoopAsync(stopping), CancellationToken.None));
+        _pollLoop = Task.Run(() => PollLoopAsync(stopping), CancellationToken.None);
     }
 
     /// <summary>Runs a plan for a person. Null when the same plan is already running for its subject (then coalesced into it).</summary>
@@ -129,8 +130,12 @@ internal sealed class RecoverySystem : IAsyncDisposable
             running = _running.Values.Select(r => r.Task).OfType<Task>().ToArray();
         }
 
-        await Task.WhenAll(running.Concat(_loops)).WaitAsync(TimeSpan.FromSeconds(15), _time, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(running.Append(_pollLoop ?? Task.CompletedTask)).WaitAsync(TimeSpan.FromSeconds(15), _time, cancellationToken).ConfigureAwait(false);
+
+        // The processes' own stops are recorded before the loop that records them ends.
         await Supervisor.StopAsync(cancellationToken).ConfigureAwait(false);
+        _processEvents.Writer.TryComplete();
+        await (_processLoop ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(15), _time, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -374,31 +379,36 @@ internal sealed class RecoverySystem : IAsyncDisposable
     }
 
     /// <summary>Records each supervisor change in order, then fires the plans an unexpected exit triggers.</summary>
-    private async Task ProcessLoopAsync(CancellationToken stopping)
+    private async Task ProcessLoopAsync()
     {
-        try
+        // Ends when the stop completes the channel, after the supervisor's last exit is queued.
+        await foreach (var change in _processEvents.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            await foreach (var change in _processEvents.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            await RecordProcessEventAsync(change).ConfigureAwait(false);
+            if (change.Kind == ProcessEventKind.GaveUp)
             {
-                await RecordProcessEventAsync(change).ConfigureAwait(false);
-                if (change.Kind != ProcessEventKind.Failed)
-                {
-                    continue;
-                }
+                var how = _plans.ContainsKey(RecoveryPlan.RestartPlanName(change.Process))
+                    ? $"bulwark recover run {RecoveryPlan.RestartPlanName(change.Process)} --by NAME --reason TEXT"
+                    : "a plan that restarts it, run by a person";
+                RecoveryLog.Escalated(_logger, "supervisor", change.Process, change.Description);
+                await _recorder.RecordAsync(RecoveryEventKinds.Escalated, change.Process,
+                    $"{change.Description}; the supervisor stopped restarting it, a person is needed ({how} resets the start limit)",
+                    new RecoveryEvidence { Process = change.Process, Replica = change.Replica, Pid = change.Pid }).ConfigureAwait(false);
+            }
 
-                foreach (var plan in _plans.Values)
+            if (change.Kind != ProcessEventKind.Failed)
+            {
+                continue;
+            }
+
+            foreach (var plan in _plans.Values)
+            {
+                if (plan.Options.Triggers.Any(t => t.ProcessExit == change.Process) &&
+                    (plan.RestartOf is not { } process || process.Restart == RestartPolicy.Always || ExitDescription.IsFailure(change.ExitCode ?? -1)))
                 {
-                    if (plan.Options.Triggers.Any(t => t.ProcessExit == change.Process) &&
-                        (plan.RestartOf is not { } process || process.Restart == RestartPolicy.Always || ExitDescription.IsFailure(change.ExitCode ?? -1)))
-                    {
-                        _ = Fire(plan, new RecoveryTrigger("processExit", change.Description));
-                    }
+                    _ = Fire(plan, new RecoveryTrigger("processExit", change.Description));
                 }
             }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Changes still queued (the stop's own exits) are recorded as the supervisor stops.
         }
     }
 
