@@ -47,7 +47,7 @@ internal static class RecoverCommands
                 name = p.Name,
                 subject = p.Subject,
                 description = p.Options.Description,
-                triggers = p.Options.Triggers.Select(Describe).ToArray(),
+                triggers = p.Options.Triggers.Select(t => Describe(t, p.Options.Component)).ToArray(),
                 steps = p.Options.Steps.Count,
                 validation = p.Options.Validation is null ? null : string.Join(", ", p.ValidationComponents) + " Healthy",
                 rollback = p.Options.Rollback.Count,
@@ -321,10 +321,10 @@ internal static class RecoverCommands
         return command;
     }
 
-    private static string Describe(RecoveryTriggerOptions trigger) =>
-        trigger.State is { } state ? $"{trigger.Component ?? "its component"} {state} for {trigger.Checks} check(s)"
+    private static string Describe(RecoveryTriggerOptions trigger, string? component) =>
+        trigger.State is { } state ? $"{trigger.Component ?? component} {state} for {trigger.Checks} check(s)"
         : trigger.Alert is { } alert ? $"burn-rate alert on {alert}"
-        : trigger.Incident ? $"incident on {trigger.Component ?? "its component"}"
+        : trigger.Incident ? $"incident on {trigger.Component ?? component}"
         : trigger.Failover is { } group ? $"failed failover of {group}"
         : trigger.ProcessExit is { } process ? $"{process} exits"
         : "?";

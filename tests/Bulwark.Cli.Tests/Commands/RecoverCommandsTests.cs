@@ -123,6 +123,7 @@ public sealed class RecoverCommandsTests : IDisposable
         await system.StartAsync();
         Directory.CreateDirectory(_dir.File("cache"));
         File.WriteAllText(Path.Combine(_dir.File("cache"), "stale"), "x");
+        await WaitForStatusAsync();
 
         var (exit, stdout, stderr) = await CliRunner.RunAsync("recover", "run", "flush", "--by", "alice", "--reason", "stale quotes", "--config", config);
 
@@ -157,6 +158,23 @@ public sealed class RecoverCommandsTests : IDisposable
         var (exit, stdout, _) = await CliRunner.RunAsync("recover", "history", "--config", Config());
         Assert.Equal(0, exit);
         Assert.Contains("No recovery has run yet.", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>The running system writes its status once a second; `recover run` needs a fresh one.</summary>
+    private async Task WaitForStatusAsync()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var status = await CliRunner.RunAsync("status", "--data-dir", _dir.File("data"), "--json");
+            if (status.ExitCode == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("the running system wrote no status within 10 s");
     }
 
     public void Dispose() => _dir.Dispose();
