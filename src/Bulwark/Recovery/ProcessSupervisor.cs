@@ -519,7 +519,7 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
 
     private async Task StopLeftoversAsync(ProcessGroup group, CancellationToken cancellationToken)
     {
-        foreach (var file in Directory.EnumerateFiles(group.Folder, group.Options.Name + ".*.pid"))
+        foreach (var file in Directory.EnumerateFiles(group.Folder, group.Options.Name + ".*.pid").Where(f => IsPidFileOf(group.Options.Name, f)))
         {
             if (!int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ||
                 ProcessTable.Inspect(pid) is not { Exited: false } || !CommandLine.IsRunning(pid, group.Options.Command))
@@ -553,6 +553,19 @@ internal sealed class ProcessSupervisor : IAsyncDisposable
             Raise(new ProcessEvent(ProcessEventKind.LeftoverStopped, group.Options.Name, -1, pid, _time.GetUtcNow(),
                 string.Create(CultureInfo.InvariantCulture, $"{group.Options.Name}: stopped pid {pid}, left running by a previous Bulwark (pid file {Path.GetFileName(file)})")));
         }
+    }
+
+    /// <summary>NAME.N.pid exactly: a process named <c>web</c> must not take <c>web.api.0.pid</c> for its own.</summary>
+    internal static bool IsPidFileOf(string process, string path)
+    {
+        var file = Path.GetFileName(path);
+        if (!file.StartsWith(process + ".", StringComparison.Ordinal) || !file.EndsWith(".pid", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var index = file[(process.Length + 1)..^4];
+        return index.Length > 0 && index.All(char.IsAsciiDigit);
     }
 
     private void Raise(ProcessEvent change)
