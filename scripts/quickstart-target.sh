@@ -1,34 +1,25 @@
 #!/usr/bin/env bash
-# Starts or stops the quickstart's target (samples/QuickstartTarget): HTTP on 127.0.0.1:8787,
-# TCP on 127.0.0.1:8788, pid in .bulwark/quickstart-target.pid.
-#   scripts/quickstart-target.sh start|stop|status
+# Breaks the quickstart's target (samples/QuickstartTarget) that `bulwark run --config examples/quickstart.yaml`
+# supervises (HTTP on 127.0.0.1:8787, TCP on 127.0.0.1:8788), to watch Bulwark detect it and repair it.
+#   scripts/quickstart-target.sh kill     SIGKILL: the supervisor sees the exit at once, the restart plan brings it back
+#   scripts/quickstart-target.sh hang     SIGSTOP: alive but silent; its HTTP check fails, Critical, the plan restarts it
+#   scripts/quickstart-target.sh status   the supervised pid
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-pidfile=.bulwark/quickstart-target.pid
-dll=samples/QuickstartTarget/bin/Release/net10.0/QuickstartTarget.dll
+pidfile=.bulwark/processes/quickstart-web.0.pid
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 case "${1:-}" in
-  start)
-    if running; then echo "quickstart target already running (pid $(cat "$pidfile"))"; exit 0; fi
-    [ -f "$dll" ] || dotnet build samples/QuickstartTarget -c Release -nologo -v quiet >&2
-    mkdir -p .bulwark
-    nohup dotnet "$dll" --pid-file "$pidfile" > .bulwark/quickstart-target.log 2>&1 &
-    for _ in $(seq 1 100); do running && break; sleep 0.1; done
-    running || { echo "quickstart target did not start; see .bulwark/quickstart-target.log" >&2; exit 1; }
-    echo "quickstart target started (pid $(cat "$pidfile"))"
-    ;;
-  stop)
-    if ! running; then echo "quickstart target is not running"; exit 0; fi
+  kill|hang)
+    if ! running; then echo "the quickstart target is not running: start ./scripts/quickstart.sh first" >&2; exit 1; fi
     pid="$(cat "$pidfile")"
-    kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "quickstart target stopped (was pid $pid)"
+    if [ "$1" = kill ]; then kill -KILL "$pid"; else kill -STOP "$pid"; fi
+    echo "sent SIG$([ "$1" = kill ] && echo KILL || echo STOP) to the quickstart target (pid $pid); watch ./bulwark recover history"
     ;;
   status)
     if running; then echo "running (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi
     ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 kill|hang|status" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (SQLite under ./.bulwark): builds Bulwark, starts the
-# quickstart target, and runs `bulwark run --config examples/quickstart.yaml` until Ctrl-C.
+# The main job on the embedded default (SQLite under ./.bulwark): builds Bulwark and runs
+# `bulwark run --config examples/quickstart.yaml` until Ctrl-C. Bulwark starts the quickstart target itself and
+# supervises it (recovery.processes); break it from another terminal with scripts/quickstart-target.sh kill|hang.
 # Extra arguments go to `bulwark run` (for example --json).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,9 +12,5 @@ source scripts/lib.sh
 step "building (Release)"
 dotnet build Bulwark.slnx -c Release -nologo -v quiet
 
-step "starting the quickstart target"
-scripts/quickstart-target.sh start
-trap 'scripts/quickstart-target.sh stop >/dev/null 2>&1 || true' EXIT
-
-step "bulwark run --config examples/quickstart.yaml   (stop the target from another terminal: scripts/quickstart-target.sh stop)"
-dotnet src/Bulwark.Cli/bin/Release/net10.0/Bulwark.Cli.dll run --config examples/quickstart.yaml "$@"
+step "bulwark run --config examples/quickstart.yaml   (it starts the target; break it from another terminal: scripts/quickstart-target.sh kill)"
+exec dotnet src/Bulwark.Cli/bin/Release/net10.0/Bulwark.Cli.dll run --config examples/quickstart.yaml "$@"

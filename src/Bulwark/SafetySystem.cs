@@ -7,6 +7,7 @@ using Bulwark.Failover;
 using Bulwark.Failover.Routing;
 using Bulwark.Health;
 using Bulwark.Health.Checks;
+using Bulwark.Recovery;
 using Bulwark.Storage;
 using Bulwark.Trading;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed class SafetySystem : IAsyncDisposable
     private KillSwitchReplication? _killSwitchReplication;
     private ILeaseCoordinator? _ownedLeases;
     private FailoverManager? _failover;
+    private RecoverySystem? _recovery;
     private CancellationTokenSource? _availabilityStopping;
     private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
@@ -95,6 +97,7 @@ public sealed class SafetySystem : IAsyncDisposable
         IKillSwitchChannel? killSwitchChannel = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        SupervisedComponents.AddTo(options);
         var errors = BulwarkOptionsValidator.Validate(options, healthCheckRegistrations);
         if (errors.Count > 0)
         {
@@ -128,6 +131,11 @@ public sealed class SafetySystem : IAsyncDisposable
     /// without that section. Available once started.
     /// </summary>
     public FailoverManager? Failover => _failover;
+
+    /// <summary>
+    /// Supervised processes and recovery plans (the <c>recovery:</c> section); null without it. Available once started.
+    /// </summary>
+    internal RecoverySystem? Recovery => _recovery;
 
     /// <summary>The recovery-time SLA over every recorded failover (the record's <c>validate_recovery_time_sla</c>).</summary>
     public RecoveryTimeReport ValidateRecoveryTimeSla() =>
@@ -203,9 +211,14 @@ public sealed class SafetySystem : IAsyncDisposable
         }
 
         var context = new ProbeContext(_http, _time, _heartbeats, _services);
+        if (_options.Recovery is not null)
+        {
+            _recovery = new RecoverySystem(_options, store, _time, _loggerFactory, _http);
+        }
+
         _manager = new SafetyManager(
             _options,
-            (component, check, interval) => ProbeFactory.Create(component, check, context, interval),
+            (component, check, interval) => _recovery?.ProbeFor(component, check) ?? ProbeFactory.Create(component, check, context, interval),
             _heartbeats,
             store,
             _time,
@@ -227,6 +240,12 @@ public sealed class SafetySystem : IAsyncDisposable
                 var durability = killSwitch.NotDurable;
                 _ = manager.SetHoldAsync("killswitch", durability.IsDurable ? null : durability.ToString());
             };
+        }
+
+        if (_recovery is not null)
+        {
+            // Before the checks start, so their first runs find the supervised processes.
+            await _recovery.StartAsync(_manager, () => _availability, cancellationToken).ConfigureAwait(false);
         }
 
         await _manager.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -420,6 +439,11 @@ public sealed class SafetySystem : IAsyncDisposable
             await _failover.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (_recovery is not null)
+        {
+            await _recovery.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await _manager!.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -430,6 +454,11 @@ public sealed class SafetySystem : IAsyncDisposable
         if (_trading is not null)
         {
             await _trading.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_recovery is not null)
+        {
+            await _recovery.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_killSwitchReplication is not null)

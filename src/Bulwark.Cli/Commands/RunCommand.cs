@@ -103,6 +103,11 @@ internal static class RunCommand
                 return ExitCodes.Failure;
             }
 
+            if (system.Recovery is { } recovery)
+            {
+                recovery.Recorded += e => output.WriteLine(json ? Text.JsonLine(e) : RecoveryLine(e));
+            }
+
             foreach (var elector in system.Failover?.Electors ?? [])
             {
                 elector.Changed += change => output.WriteLine(json
@@ -182,6 +187,9 @@ internal static class RunCommand
             await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
         }
     }
+
+    internal static string RecoveryLine(SafetyEvent e) =>
+        $"{Text.Time(e.Time)}  {e.Subject,-20} {e.Kind,-26} {e.Cause}{(e.Sequence == 0 ? "  [NOT RECORDED: store unwritable]" : "")}";
 
     internal static string Line(SafetyEvent e) =>
         $"{Text.Time(e.Time)}  {e.Subject,-20} {e.From,-10} -> {e.To,-10}  {e.Cause}{(e.Sequence == 0 ? "  [NOT RECORDED: store unwritable]" : "")}";

@@ -31,6 +31,7 @@ public sealed class AvailabilityMonitor
     private readonly List<MaintenanceWindow> _maintenance = [];
     private readonly Dictionary<string, List<(long Ticks, long Good, long Total)>> _sliEvents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _injectedFaults = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IncidentBuilder> _recoveringIncidents = new(StringComparer.Ordinal);
     private long _lastSequence;
 
     internal AvailabilityMonitor(
@@ -268,9 +269,15 @@ public sealed class AvailabilityMonitor
                     // Trading was without a leader for longer than promised: an incident until a person resolves it.
                     Open(safetyEvent.Subject, safetyEvent, safetyEvent.Cause ?? "recovery-time SLA violated");
                     break;
-                case var kind when (kind.StartsWith("failover.", StringComparison.Ordinal) || kind.StartsWith("recovery.", StringComparison.Ordinal))
-                                   && _openBySubject.TryGetValue(safetyEvent.Subject, out var linked):
-                    // Failovers and recoveries of a subject with an open incident belong to its timeline.
+                case var kind when Recovery.RecoveryEventKinds.OpensIncident(kind):
+                    // A supervised process that died or crash-loops, a recovery that failed or ran over its SLA.
+                    Open(safetyEvent.Subject, safetyEvent, $"{kind}: {safetyEvent.Cause}");
+                    break;
+                case var kind when kind.StartsWith("recovery.", StringComparison.Ordinal):
+                    LinkRecovery(safetyEvent);
+                    break;
+                case var kind when kind.StartsWith("failover.", StringComparison.Ordinal) && _openBySubject.TryGetValue(safetyEvent.Subject, out var linked):
+                    // Failovers of a subject with an open incident belong to its timeline.
                     linked.Add(new IncidentEntry(safetyEvent.Time, $"linked {kind}: {safetyEvent.Cause}", safetyEvent.Actor));
                     break;
                 case AvailabilityEventKinds.FaultInjected:
@@ -551,6 +558,37 @@ public sealed class AvailabilityMonitor
         else if (_openBySubject.TryGetValue(transition.Subject, out var open))
         {
             open.Add(new IncidentEntry(transition.Time, $"{transition.From} -> {transition.To}: {transition.Cause}"));
+        }
+    }
+
+    /// <summary>
+    /// A recovery of a subject belongs to the incident open when it started, to its end, even once the subject's recovery
+    /// resolved the incident. A recovery that succeeded resolves the incident it repaired when the subject is not bad.
+    /// </summary>
+    private void LinkRecovery(SafetyEvent recovery)
+    {
+        var subject = recovery.Subject;
+        if (recovery.Kind == Recovery.RecoveryEventKinds.Started && _openBySubject.TryGetValue(subject, out var open))
+        {
+            _recoveringIncidents[subject] = open;
+        }
+
+        var incident = _openBySubject.GetValueOrDefault(subject) ?? _recoveringIncidents.GetValueOrDefault(subject);
+        if (incident is null)
+        {
+            return;
+        }
+
+        incident.Add(new IncidentEntry(recovery.Time, $"linked {recovery.Kind}: {recovery.Cause}", recovery.Actor));
+        if (recovery.Kind == Recovery.RecoveryEventKinds.Succeeded && _openBySubject.GetValueOrDefault(subject) == incident &&
+            !(_timelines.TryGetValue(subject, out var timeline) && StateTimeline.IsBad(timeline.Current)))
+        {
+            Resolve(subject, recovery.Time, "bulwark", "resolved by recovery: " + recovery.Cause);
+        }
+
+        if (Recovery.RecoveryEventKinds.IsFinal(recovery.Kind))
+        {
+            _recoveringIncidents.Remove(subject);
         }
     }
 

@@ -80,7 +80,7 @@ internal static class BulwarkConfiguration
     public static (BulwarkOptions Options, IReadOnlyList<OptionsError> Errors) Bind(IConfiguration configuration, IConfigurationProvider? file = null)
     {
         var binder = BulwarkOptionsBinder.Bind(configuration, file);
-        var bindingErrors = binder.Errors;
+        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).ToList();
 
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.
         var semanticErrors = BulwarkOptionsValidator.Validate(binder.Options)
@@ -98,6 +98,21 @@ internal static class BulwarkConfiguration
         }
 
         return (binder.Options, errors.OrderBy(e => e.Path, OptionsPath.Comparer).ToList());
+    }
+
+    /// <summary>The <c>recovery:</c> section, by its own binder; its processes become components before validation.</summary>
+    private static IReadOnlyList<OptionsError> BindRecovery(IConfiguration configuration, BulwarkOptions options)
+    {
+        var section = configuration.GetSection("recovery");
+        if (!section.Exists())
+        {
+            return [];
+        }
+
+        var (recovery, errors) = Bulwark.Recovery.RecoveryConfigurationBinder.Bind(section);
+        options.Recovery = recovery;
+        Bulwark.Recovery.SupervisedComponents.AddTo(options);
+        return errors;
     }
 
     private static Dictionary<string, string?> MapEnvironment(IEnumerable<KeyValuePair<string, string?>> environment)

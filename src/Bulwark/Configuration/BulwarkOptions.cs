@@ -36,6 +36,12 @@ public sealed class BulwarkOptions
     /// <summary>Failover of this replica (the <c>failover:</c> section); null means this process competes for no leadership.</summary>
     public FailoverOptions? Failover { get; set; }
 
+    /// <summary>
+    /// Supervised processes and recovery plans (the <c>recovery:</c> section); null means none. Each supervised process is
+    /// also a component with a <c>process</c> check.
+    /// </summary>
+    public Bulwark.Recovery.RecoveryOptions? Recovery { get; set; }
+
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
 }

@@ -99,6 +99,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>kill(2) on any pid (a grandchild the test did not start itself); 0 when sent.</summary>
+    public static int SignalPid(int pid, int signal) => SendSignal(pid, signal);
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -73,8 +73,8 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     public void Bind_DelegatedSections_AreNotReportedAndStayReadable()
     {
         var yaml = ConfigurationFiles.Valid + """
-            Recovery: {plans: [], mode: runbooks}
-            redundancy:
+            Redundancy:
+              mode: runbooks
               replicas: 4
             server:
               urls: http://127.0.0.1:5000
@@ -85,7 +85,7 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.NotNull(result.Configuration);
-        Assert.Equal("runbooks", result.Configuration["recovery:mode"]);
+        Assert.Equal("runbooks", result.Configuration["redundancy:mode"]);
     }
 
     [Fact]

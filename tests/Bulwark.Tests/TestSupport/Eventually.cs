@@ -21,4 +21,12 @@ internal static class Eventually
             await Task.Delay(Poll);
         }
     }
+
+    /// <summary>Waits until <paramref name="value"/> gives something other than the default, and returns it.</summary>
+    public static async Task<T> ValueAsync<T>(Func<T> value, TimeSpan timeout, string? what = null)
+    {
+        var result = default(T);
+        await WaitUntilAsync(() => !EqualityComparer<T>.Default.Equals(result = value(), default), timeout, what);
+        return result!;
+    }
 }

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 
 namespace Bulwark.Health.Checks;
 
@@ -16,80 +13,16 @@ internal sealed class CommandProbe(string command, IReadOnlyList<string> args) :
 
     public async ValueTask<ProbeResult> ProbeAsync(CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(command)
+        var result = await CommandRunner.RunAsync(command, args, OutputTail, cancellationToken).ConfigureAwait(false);
+        if (!result.Started)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
+            return ProbeResult.Unhealthy(result.StartError!);
         }
 
-        using var process = new Process { StartInfo = info };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception ex)
-        {
-            return ProbeResult.Unhealthy($"cannot start '{command}': {ex.Message}", ex);
-        }
-
-        process.StandardInput.Close();
-        var stdout = TailAsync(process.StandardOutput);
-        var stderr = TailAsync(process.StandardError);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            throw;
-        }
-
-        var output = (await stderr.ConfigureAwait(false)).Trim();
-        if (output.Length == 0)
-        {
-            output = (await stdout.ConfigureAwait(false)).Trim();
-        }
-
+        var output = result.Output;
         var suffix = output.Length == 0 ? "" : ": " + output;
-        return process.ExitCode == 0
+        return result.ExitCode == 0
             ? ProbeResult.Healthy("exit code 0" + suffix)
-            : ProbeResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"exit code {process.ExitCode}{suffix}"));
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    /// <summary>Drains a stream to its end, keeping only the last <see cref="OutputTail"/> characters.</summary>
-    private static async Task<string> TailAsync(StreamReader reader)
-    {
-        var tail = new StringBuilder();
-        var buffer = new char[4096];
-        int read;
-        while ((read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-        {
-            tail.Append(buffer, 0, read);
-            if (tail.Length > OutputTail)
-            {
-                tail.Remove(0, tail.Length - OutputTail);
-            }
-        }
-
-        return tail.ToString();
+            : ProbeResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"exit code {result.ExitCode}{suffix}"));
     }
 }
