@@ -42,14 +42,53 @@ public sealed class PrometheusCrossCheckTests : IDisposable
         await system.RefreshAvailabilityAsync();
         var bulwark = system.Availability.Measure("web", start, end).Availability!.Value;
         var window = end - start;
-        var seconds = (int)Math.Round(window.TotalSeconds);
-        var fromPrometheus = (await prometheus.QueryAsync($"avg_over_time(target_up[{seconds}s])", end))!.Value;
 
-        // One scrape interval's worth of the window, plus Bulwark's own check interval (its sampling step).
-        var tolerance = (PrometheusServer.ScrapeInterval + CheckInterval) / window;
+        // Prometheus's view, time-weighted from the samples it really stored: each holds until the next one.
+        // avg_over_time would count samples, so one scrape lost to a loaded machine (a timeout is no sample)
+        // would shift it by a whole interval; the largest gap between stored samples is the resolution
+        // Prometheus really had, and goes into the tolerance instead of a nominal scrape interval.
+        var samples = await prometheus.SamplesAsync("target_up", window + TimeSpan.FromSeconds(10), end);
+        var (fromPrometheus, largestGap) = TimeWeighted(samples, start, end);
+
+        // One sampling step of each side: Prometheus's largest gap, plus Bulwark's own check interval.
+        var tolerance = (largestGap + CheckInterval) / window;
         Assert.True(Math.Abs(bulwark - fromPrometheus) <= tolerance,
-            $"bulwark {bulwark:P2}, prometheus {fromPrometheus:P2}, tolerance {tolerance:P2} over {window.TotalSeconds:0.0} s");
+            $"bulwark {bulwark:P2}, prometheus {fromPrometheus:P2}, tolerance {tolerance:P2} over {window.TotalSeconds:0.0} s, largest gap between samples {largestGap.TotalSeconds:0.0} s");
         Assert.InRange(bulwark, 0.6, 0.8); // about 12 s up of 17: the pattern really happened
+        Assert.InRange(fromPrometheus, 0.6, 0.8);
+        // Prometheus really sampled the window: a gap of more than a quarter of it would make any agreement luck.
+        Assert.True(largestGap < window / 4, $"prometheus stored no sample for {largestGap.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>
+    /// The fraction of [start, end] for which the last sample at or before each instant was 1, and the largest
+    /// span inside the window without a new sample.
+    /// </summary>
+    private static (double Availability, TimeSpan LargestGap) TimeWeighted(
+        IReadOnlyList<(DateTimeOffset At, double Value)> samples, DateTimeOffset start, DateTimeOffset end)
+    {
+        var first = samples.Count - 1;
+        while (first > 0 && samples[first].At > start)
+        {
+            first--;
+        }
+
+        Assert.True(samples.Count > 0 && samples[first].At <= start, "prometheus has no sample from before the window");
+        var up = TimeSpan.Zero;
+        var largestGap = TimeSpan.Zero;
+        for (var i = first; i < samples.Count && samples[i].At < end; i++)
+        {
+            var from = samples[i].At < start ? start : samples[i].At;
+            var to = i + 1 < samples.Count && samples[i + 1].At < end ? samples[i + 1].At : end;
+            if (samples[i].Value == 1)
+            {
+                up += to - from;
+            }
+
+            largestGap = TimeSpan.FromTicks(Math.Max(largestGap.Ticks, (to - from).Ticks));
+        }
+
+        return (up / (end - start), largestGap);
     }
 
     public void Dispose() => _dir.Dispose();

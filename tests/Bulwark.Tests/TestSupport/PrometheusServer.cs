@@ -71,6 +71,32 @@ internal sealed class PrometheusServer : IAsyncDisposable
             : double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The raw samples of one series (a range selector evaluated at <paramref name="at"/>), oldest first, as
+    /// Prometheus stored them: a scrape that failed or came late shows as a gap, not as a sample.
+    /// </summary>
+    public async Task<IReadOnlyList<(DateTimeOffset At, double Value)>> SamplesAsync(string selector, TimeSpan range, DateTimeOffset at)
+    {
+        var seconds = (int)Math.Ceiling(range.TotalSeconds);
+        var time = (at.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+        var json = await _http.GetStringAsync(new Uri(Url, $"api/v1/query?query={Uri.EscapeDataString($"{selector}[{seconds}s]")}&time={time}"));
+        using var doc = JsonDocument.Parse(json);
+        var result = doc.RootElement.GetProperty("data").GetProperty("result");
+        var samples = new List<(DateTimeOffset, double)>();
+        if (result.GetArrayLength() == 0)
+        {
+            return samples;
+        }
+
+        foreach (var pair in result[0].GetProperty("values").EnumerateArray())
+        {
+            var stamp = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(pair[0].GetDouble() * 1000));
+            samples.Add((stamp, double.Parse(pair[1].GetString()!, CultureInfo.InvariantCulture)));
+        }
+
+        return samples;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
