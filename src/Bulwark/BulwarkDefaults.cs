@@ -41,4 +41,17 @@ public static class BulwarkDefaults
 
     /// <summary>Longest accepted component or check name.</summary>
     public const int MaxNameLength = 64;
+
+    /// <summary>
+    /// Longest duration any setting takes, in seconds (check intervals and timeouts, heartbeat staleness, leases, trading
+    /// windows and intervals): one day. Well inside what the code handles: Task.Delay's limit of 2^32-2 ms (49.7 days),
+    /// TimeSpan's range, and seconds times the timestamp frequency in a long.
+    /// </summary>
+    public const double MaxDurationSeconds = 86_400;
+
+    /// <summary>Longest SLO window, in days: a year.</summary>
+    public const double MaxWindowDays = 366;
+
+    /// <summary>Largest replica weight.</summary>
+    public const double MaxWeight = 1_000_000;
 }

@@ -10,7 +10,6 @@ internal static class SampleConfigurations
     public const string Valid = """
         availabilityTarget: 0.999
         maxRecoveryTimeSeconds: 60
-        redundancyLevel: 3
         checkIntervalSeconds: 5
         dataDirectory: .bulwark
         components:

@@ -16,7 +16,22 @@ internal static class BulwarkConfiguration
     /// <summary>
     /// Top-level sections read by other binders. The strict binder neither binds them nor reports their keys as unknown.
     /// </summary>
-    internal static readonly string[] DelegatedSections = ["trading", "recovery", "redundancy", "server"];
+    internal static readonly string[] DelegatedSections = ["trading", "recovery"];
+
+    /// <summary>
+    /// Top-level keys that nothing reads yet. Accepting them would promise what no code does, so each is refused with
+    /// what is missing; when a key is built, its entry goes and its binder reads it.
+    /// </summary>
+    internal static readonly (string Key, string Message)[] NotBuiltYet =
+    [
+        ("redundancy", "not built yet (issue 13, RedundancyValidator): nothing reads this section, so it is refused rather than ignored"),
+        ("redundancyLevel", "not read yet (issue 13, RedundancyValidator): nothing checks N+k, so it is refused rather than ignored"),
+        ("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
+    ];
+
+    /// <summary>The refusal of a top-level key that is not built yet, or null.</summary>
+    internal static string? NotBuilt(string key) =>
+        Array.Find(NotBuiltYet, k => string.Equals(k.Key, key, StringComparison.OrdinalIgnoreCase)).Message;
 
     /// <summary>
     /// Builds the configuration: the YAML file, then environment variables prefixed <c>BULWARK__</c> (<c>__</c> separates
@@ -88,8 +103,9 @@ internal static class BulwarkConfiguration
             .Where(e => !bindingErrors.Any(b => OptionsPath.IsWithin(e.Path, b.Path)));
 
         var errors = bindingErrors.Concat(semanticErrors).ToList();
+        // An empty or scalar trading section is refused by the strict binder; only a section of keys is bound here.
         var trading = configuration.GetSection("trading");
-        if (trading.Exists())
+        if (trading.GetChildren().Any())
         {
             var bound = Bulwark.Trading.TradingConfigurationBinder.Bind(trading);
             errors.AddRange(bound.Errors);
@@ -104,7 +120,7 @@ internal static class BulwarkConfiguration
     private static IReadOnlyList<OptionsError> BindRecovery(IConfiguration configuration, BulwarkOptions options)
     {
         var section = configuration.GetSection("recovery");
-        if (!section.Exists())
+        if (!section.GetChildren().Any())
         {
             return [];
         }

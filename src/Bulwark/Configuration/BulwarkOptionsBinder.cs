@@ -140,6 +140,10 @@ internal sealed class BulwarkOptionsBinder
         new("instance", (b, n, _) => b.Error(n, "can only be set in code; in a file, name a registered health check with 'registration'")),
     ];
 
+    private const string EmptyValue = "must not be empty: a value that is empty, ~ or null is refused (leave the key out for its default)";
+    private const string EmptySection = "must not be empty: give its keys, or leave it out";
+    private const string EmptyList = "must not be empty: give its items, or leave it out";
+
     private readonly List<OptionsError> _errors = [];
     private readonly Dictionary<string, string> _displayPaths = new(StringComparer.OrdinalIgnoreCase);
     private readonly IConfigurationProvider? _file;
@@ -182,7 +186,7 @@ internal sealed class BulwarkOptionsBinder
         return canonicalPath;
     }
 
-    private void Object<T>(Node node, T target, Key<T>[] keys, IReadOnlyCollection<string>? ignored = null)
+    private void Object<T>(Node node, T target, Key<T>[] keys, IReadOnlyCollection<string>? delegated = null)
     {
         if (!string.IsNullOrEmpty(node.Value))
         {
@@ -190,15 +194,38 @@ internal sealed class BulwarkOptionsBinder
             return;
         }
 
+        if (IsEmpty(node))
+        {
+            Error(node, EmptySection);
+            return;
+        }
+
         foreach (var child in node.Configuration.GetChildren())
         {
             var key = Array.Find(keys, k => string.Equals(k.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (key is null && ignored?.Contains(child.Key, StringComparer.OrdinalIgnoreCase) == true)
+            var display = OptionsPath.Key(node.Path, FileCasing(node, child.Key) ?? key?.Name ?? child.Key);
+            if (node.Path.Length == 0 && BulwarkConfiguration.NotBuilt(child.Key) is { } notBuilt)
             {
+                Error(Visit(child, display, child.Key), notBuilt);
                 continue;
             }
 
-            var display = OptionsPath.Key(node.Path, FileCasing(node, child.Key) ?? key?.Name ?? child.Key);
+            if (key is null && delegated?.Contains(child.Key, StringComparer.OrdinalIgnoreCase) == true)
+            {
+                // Read by its own binder, which sees only a section with keys: an empty or scalar one would mean no section.
+                var section = Visit(child, display, child.Key);
+                if (!string.IsNullOrEmpty(section.Value))
+                {
+                    Error(section, $"must be a section of keys, got '{section.Value}'");
+                }
+                else if (IsEmpty(section))
+                {
+                    Error(section, EmptySection);
+                }
+
+                continue;
+            }
+
             var canonical = OptionsPath.Key(node.CanonicalPath, key?.Name ?? child.Key);
             var childNode = Visit(child, display, canonical);
             if (key is null)
@@ -218,6 +245,12 @@ internal sealed class BulwarkOptionsBinder
         if (!string.IsNullOrEmpty(node.Value))
         {
             Error(node, $"must be a list, got '{node.Value}'");
+            return;
+        }
+
+        if (IsEmpty(node))
+        {
+            Error(node, EmptyList);
             return;
         }
 
@@ -269,8 +302,15 @@ internal sealed class BulwarkOptionsBinder
 
     private string? ListText(Node node)
     {
+        // A quoted "" is a real item (an empty argument); ~, null or nothing at all is not.
+        if (node.Value is null && !node.Configuration.GetChildren().Any())
+        {
+            Error(node, EmptyValue);
+            return null;
+        }
+
         string? text = null;
-        Text(node, v => text = v ?? "");
+        Text(node, v => text = v ?? "", allowEmpty: true);
         return text;
     }
 
@@ -323,9 +363,9 @@ internal sealed class BulwarkOptionsBinder
     private static bool HasOffset(string? value) =>
         value is { Length: > 10 } && (value.EndsWith('Z') || value[10..].Contains('+', StringComparison.Ordinal) || value[10..].Contains('-', StringComparison.Ordinal));
 
-    private void Text(Node node, Action<string?> set)
+    private void Text(Node node, Action<string?> set, bool allowEmpty = false)
     {
-        if (Scalar(node, out var value))
+        if (Scalar(node, out var value, allowEmpty))
         {
             set(value);
         }
@@ -383,12 +423,22 @@ internal sealed class BulwarkOptionsBinder
         }
     }
 
-    private bool Scalar(Node node, out string? value)
+    /// <summary>
+    /// The key's single value. A list or a section is an error, and so is a value that is empty, <c>~</c> or <c>null</c>
+    /// (unless <paramref name="allowEmpty"/>): leaving a key out gives its default, writing it without a value is a mistake.
+    /// </summary>
+    private bool Scalar(Node node, out string? value, bool allowEmpty = false)
     {
         value = node.Value;
         var children = node.Configuration.GetChildren().ToList();
         if (children.Count == 0)
         {
+            if (!allowEmpty && string.IsNullOrWhiteSpace(value))
+            {
+                Error(node, EmptyValue);
+                return false;
+            }
+
             return true;
         }
 
@@ -397,6 +447,10 @@ internal sealed class BulwarkOptionsBinder
             : "must be a single value, got a section");
         return false;
     }
+
+    /// <summary>A key written with nothing under it: <c>key:</c>, <c>key: ~</c>, <c>key: null</c>.</summary>
+    private static bool IsEmpty(Node node) =>
+        node.Configuration is IConfigurationSection && string.IsNullOrEmpty(node.Value) && !node.Configuration.GetChildren().Any();
 
     private void Error(Node node, string message) => _errors.Add(new OptionsError(node.Path, message));
 

@@ -45,13 +45,13 @@ internal static class BulwarkOptionsValidator
             errors.Add(new("availabilityTarget", $"must be between 0 and 1, both excluded (for example 0.999), got {Format(options.AvailabilityTarget)}"));
         }
 
-        Positive(errors, "maxRecoveryTimeSeconds", options.MaxRecoveryTimeSeconds);
+        Duration(errors, "maxRecoveryTimeSeconds", options.MaxRecoveryTimeSeconds, Bulwark.Recovery.RecoveryLimits.MaxPlanSeconds);
         if (options.RedundancyLevel < 0)
         {
             errors.Add(new("redundancyLevel", $"must be 0 or more, got {Format(options.RedundancyLevel)}"));
         }
 
-        Positive(errors, "checkIntervalSeconds", options.CheckIntervalSeconds);
+        Duration(errors, "checkIntervalSeconds", options.CheckIntervalSeconds);
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
             errors.Add(new("dataDirectory", "must not be empty"));
@@ -178,9 +178,9 @@ internal static class BulwarkOptionsValidator
                 errors.Add(new(OptionsPath.Key(path, "objective"), $"must be between 0 and 1, both excluded (for example 0.999), got {Format(objective)}"));
             }
 
-            if (slo.WindowDays is { } days && !(days > 0))
+            if (slo.WindowDays is { } days)
             {
-                errors.Add(new(OptionsPath.Key(path, "windowDays"), $"must be greater than 0, got {Format(days)}"));
+                Duration(errors, OptionsPath.Key(path, "windowDays"), days, BulwarkDefaults.MaxWindowDays, "days");
             }
 
             if (slo.MinimumEvents is { } minimum)
@@ -280,12 +280,12 @@ internal static class BulwarkOptionsValidator
 
         if (check.IntervalSeconds is { } interval)
         {
-            Positive(errors, OptionsPath.Key(path, "intervalSeconds"), interval);
+            Duration(errors, OptionsPath.Key(path, "intervalSeconds"), interval);
         }
 
         if (check.TimeoutSeconds is { } timeout)
         {
-            Positive(errors, OptionsPath.Key(path, "timeoutSeconds"), timeout);
+            Duration(errors, OptionsPath.Key(path, "timeoutSeconds"), timeout);
         }
 
         if (check.Type is not { } type)
@@ -326,7 +326,7 @@ internal static class BulwarkOptionsValidator
             case CheckType.Heartbeat:
                 if (check.StaleAfterSeconds is { } staleAfter)
                 {
-                    Positive(errors, OptionsPath.Key(path, "staleAfterSeconds"), staleAfter);
+                    Duration(errors, OptionsPath.Key(path, "staleAfterSeconds"), staleAfter);
                 }
 
                 break;
@@ -400,11 +400,19 @@ internal static class BulwarkOptionsValidator
         }
     }
 
-    private static void Positive(List<OptionsError> errors, string path, double value)
+    /// <summary>
+    /// A duration: greater than 0 and at most <paramref name="max"/> (by default <see cref="BulwarkDefaults.MaxDurationSeconds"/>),
+    /// the bound the code that waits on it handles.
+    /// </summary>
+    internal static void Duration(List<OptionsError> errors, string path, double value, double max = BulwarkDefaults.MaxDurationSeconds, string unit = "s")
     {
         if (!(value > 0) || !double.IsFinite(value))
         {
             errors.Add(new(path, $"must be greater than 0, got {Format(value)}"));
+        }
+        else if (value > max)
+        {
+            errors.Add(new(path, $"must be at most {Format(max)} {unit}, got {Format(value)}"));
         }
     }
 

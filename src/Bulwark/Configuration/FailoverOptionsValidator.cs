@@ -123,6 +123,10 @@ internal static class FailoverOptionsValidator
             {
                 errors.Add(new(OptionsPath.Key(at, "weight"), $"must be greater than 0, got {Format(replica.Weight)}"));
             }
+            else if (replica.Weight > BulwarkDefaults.MaxWeight)
+            {
+                errors.Add(new(OptionsPath.Key(at, "weight"), $"must be at most {Format(BulwarkDefaults.MaxWeight)}, got {Format(replica.Weight)}"));
+            }
         }
 
         if (group.RequiredHealthy != 0 && !pooled)
@@ -150,10 +154,10 @@ internal static class FailoverOptionsValidator
     private static void ValidateTiming(List<OptionsError> errors, string path, FailoverGroupOptions group)
     {
         var before = errors.Count;
-        Positive(errors, OptionsPath.Key(path, "leaseSeconds"), group.LeaseSeconds);
-        Positive(errors, OptionsPath.Key(path, "renewIntervalSeconds"), group.RenewIntervalSeconds);
-        Positive(errors, OptionsPath.Key(path, "retryIntervalSeconds"), group.RetryIntervalSeconds);
-        Positive(errors, OptionsPath.Key(path, "safetyMarginSeconds"), group.SafetyMarginSeconds);
+        BulwarkOptionsValidator.Duration(errors, OptionsPath.Key(path, "leaseSeconds"), group.LeaseSeconds);
+        BulwarkOptionsValidator.Duration(errors, OptionsPath.Key(path, "renewIntervalSeconds"), group.RenewIntervalSeconds);
+        BulwarkOptionsValidator.Duration(errors, OptionsPath.Key(path, "retryIntervalSeconds"), group.RetryIntervalSeconds);
+        BulwarkOptionsValidator.Duration(errors, OptionsPath.Key(path, "safetyMarginSeconds"), group.SafetyMarginSeconds);
         if (errors.Count != before)
         {
             return;
@@ -186,14 +190,6 @@ internal static class FailoverOptionsValidator
             {
                 errors.Add(new(Path, $"each endpoint must be an http:// or https:// URL with a port, got '{endpoint}'"));
             }
-        }
-    }
-
-    private static void Positive(List<OptionsError> errors, string path, double value)
-    {
-        if (!(value > 0) || !double.IsFinite(value))
-        {
-            errors.Add(new(path, $"must be greater than 0, got {Format(value)}"));
         }
     }
 

@@ -220,6 +220,12 @@ internal sealed class RecoveryConfigurationBinder
             return false;
         }
 
+        if (IsEmpty(node))
+        {
+            Error(node.Path, "must not be empty: give its keys, or leave it out");
+            return false;
+        }
+
         foreach (var child in node.Section.GetChildren())
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
@@ -251,7 +257,12 @@ internal sealed class RecoveryConfigurationBinder
         {
             foreach (var child in Items(list))
             {
-                if (Scalar(child, out var value))
+                if (child.Section.Value is null && !child.Section.GetChildren().Any())
+                {
+                    // A quoted "" is a real item (an empty argument); ~, null or nothing at all is not.
+                    Error(child.Path, "must have a value: ~ and null are refused");
+                }
+                else if (Scalar(child, out var value))
                 {
                     target.Add(value ?? "");
                 }
@@ -272,6 +283,12 @@ internal sealed class RecoveryConfigurationBinder
             return;
         }
 
+        if (IsEmpty(map))
+        {
+            Error(map.Path, "must not be empty: give its keys, or leave it out");
+            return;
+        }
+
         foreach (var child in map.Section.GetChildren())
         {
             var entry = new Node(child, OptionsPath.Key(map.Path, child.Key));
@@ -287,6 +304,12 @@ internal sealed class RecoveryConfigurationBinder
         if (!string.IsNullOrEmpty(node.Section.Value))
         {
             Error(node.Path, $"must be a list, got '{node.Section.Value}'");
+            return false;
+        }
+
+        if (IsEmpty(node))
+        {
+            Error(node.Path, "must not be empty: give its items, or leave it out");
             return false;
         }
 
@@ -416,6 +439,9 @@ internal sealed class RecoveryConfigurationBinder
     }
 
     private void Error(string path, string message) => _errors.Add(new OptionsError(path, message));
+
+    /// <summary>A key written with nothing under it: <c>key:</c>, <c>key: ~</c>, <c>key: null</c>.</summary>
+    private static bool IsEmpty(Node node) => string.IsNullOrEmpty(node.Section.Value) && !node.Section.GetChildren().Any();
 
     private static string Quote(string? value) => value is null or "" ? "an empty value" : $"'{value}'";
 

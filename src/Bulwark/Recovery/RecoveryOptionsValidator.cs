@@ -48,11 +48,7 @@ internal static class RecoveryOptionsValidator
             return;
         }
 
-        if (double.IsFinite(options.MaxRecoveryTimeSeconds) && options.MaxRecoveryTimeSeconds > RecoveryLimits.MaxPlanSeconds)
-        {
-            errors.Add(new("maxRecoveryTimeSeconds", $"recovery plans run within it: at most {Format(RecoveryLimits.MaxPlanSeconds)}, got {Format(options.MaxRecoveryTimeSeconds)}"));
-        }
-
+        // maxRecoveryTimeSeconds is held to RecoveryLimits.MaxPlanSeconds by the main validator, recovery section or not.
         var context = new Context(options, recovery);
         CountIn(errors, OptionsPath.Key(Root, "maxAutomaticRuns"), recovery.MaxAutomaticRuns, 1, RecoveryLimits.MaxCount);
         Seconds(errors, OptionsPath.Key(Root, "automaticRunWindowSeconds"), recovery.AutomaticRunWindowSeconds, RecoveryLimits.MaxWindowSeconds);

@@ -213,6 +213,10 @@ internal static class RiskGateOptionsValidator
         {
             errors.Add(new(path, "must be greater than 0"));
         }
+        else if (value.TotalSeconds > BulwarkDefaults.MaxDurationSeconds)
+        {
+            errors.Add(new(path, $"must be at most {BulwarkDefaults.MaxDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s"));
+        }
     }
 
     private static void ValidateLimits(RiskLimits? limits, string path, List<OptionsError> errors)

@@ -14,6 +14,11 @@ internal sealed record TradingConfiguration(RiskGateOptions? Gate, TradingSafety
 /// </summary>
 internal static class TradingConfigurationBinder
 {
+    /// <summary>Largest number a file may give (a limit, size or multiplier): 10^15, beyond any real one.</summary>
+    internal const double MaximumValue = 1e15;
+
+    private const string EmptyValue = "must not be empty: a value that is empty, ~ or null is refused (leave the key out for its default)";
+
     private static readonly string[] LimitKeys = Enum.GetValues<RiskLimitKind>().Select(RiskGateOptionsValidator.LimitName).ToArray();
 
     private static readonly Dictionary<string, RiskChecks> CheckNames = Enum.GetValues<RiskChecks>()
@@ -34,6 +39,13 @@ internal static class TradingConfigurationBinder
         foreach (var child in section.GetChildren())
         {
             var path = $"{root}.{child.Key}";
+            if (IsEmpty(child))
+            {
+                // Written with nothing (empty, ~ or null): never read as "no checks", "no limit" or "no symbols".
+                errors.Add(new(path, EmptyValue));
+                continue;
+            }
+
             switch (child.Key)
             {
                 case "enabledChecks":
@@ -52,7 +64,12 @@ internal static class TradingConfigurationBinder
                     gate.LossLimitState = State(child, path, errors) ?? gate.LossLimitState;
                     break;
                 case "sessionStart":
-                    if (TimeSpan.TryParseExact(child.Value, @"hh\:mm", CultureInfo.InvariantCulture, out var start))
+                    if (Scalar(child, path, errors) is not { } text)
+                    {
+                        break;
+                    }
+
+                    if (TimeSpan.TryParseExact(text, @"hh\:mm", CultureInfo.InvariantCulture, out var start))
                     {
                         gate.SessionStart = start;
                     }
@@ -63,7 +80,7 @@ internal static class TradingConfigurationBinder
 
                     break;
                 case "orderCapacity":
-                    gate.OrderCapacity = (int?)Long(child, path, errors) ?? gate.OrderCapacity;
+                    gate.OrderCapacity = Int(child, path, errors) ?? gate.OrderCapacity;
                     break;
                 case "firm":
                     gate.Firm = Limits(child, path, errors, []);
@@ -97,19 +114,32 @@ internal static class TradingConfigurationBinder
                         }
 
                         var instrument = new InstrumentOptions { Limits = Limits(item, itemPath, errors, ["symbol", "tickSize", "lotSize", "multiplier"]) };
-                        instrument.TickSize = Double(item.GetSection("tickSize"), $"{itemPath}.tickSize", errors) ?? instrument.TickSize;
-                        instrument.LotSize = Long(item.GetSection("lotSize"), $"{itemPath}.lotSize", errors) ?? instrument.LotSize;
-                        instrument.Multiplier = Double(item.GetSection("multiplier"), $"{itemPath}.multiplier", errors) ?? instrument.Multiplier;
+                        foreach (var key in item.GetChildren())
+                        {
+                            var keyPath = $"{itemPath}.{key.Key}";
+                            switch (key.Key)
+                            {
+                                case "tickSize": instrument.TickSize = Double(key, keyPath, errors) ?? instrument.TickSize; break;
+                                case "lotSize": instrument.LotSize = Long(key, keyPath, errors) ?? instrument.LotSize; break;
+                                case "multiplier": instrument.Multiplier = Double(key, keyPath, errors) ?? instrument.Multiplier; break;
+                            }
+                        }
+
                         gate.Instruments[symbol] = instrument;
                     }
 
                     break;
                 case "restrictedSymbols":
+                    if (!IsList(child, path, errors))
+                    {
+                        break;
+                    }
+
                     foreach (var symbol in child.GetChildren())
                     {
-                        if (!string.IsNullOrWhiteSpace(symbol.Value))
+                        if (Scalar(symbol, $"{path}[{symbol.Key}]", errors) is { } name)
                         {
-                            gate.RestrictedSymbols.Add(symbol.Value);
+                            gate.RestrictedSymbols.Add(name);
                         }
                     }
 
@@ -142,23 +172,41 @@ internal static class TradingConfigurationBinder
     private static IEnumerable<(IConfigurationSection Item, string Path, string Name)> Named(
         IConfigurationSection list, string path, string nameKey, List<OptionsError> errors)
     {
+        if (!IsList(list, path, errors))
+        {
+            yield break;
+        }
+
         foreach (var item in list.GetChildren().OrderBy(c => int.TryParse(c.Key, out var n) ? n : int.MaxValue))
         {
             var itemPath = $"{path}[{item.Key}]";
-            var name = item[nameKey];
-            if (string.IsNullOrWhiteSpace(name))
+            if (!IsSection(item, itemPath, errors))
+            {
+                continue;
+            }
+
+            var name = item.GetChildren().FirstOrDefault(c => c.Key == nameKey);
+            if (name is null)
             {
                 errors.Add(new($"{itemPath}.{nameKey}", "required"));
                 continue;
             }
 
-            yield return (item, itemPath, name);
+            if (Scalar(name, $"{itemPath}.{nameKey}", errors) is { } text)
+            {
+                yield return (item, itemPath, text);
+            }
         }
     }
 
     private static RiskLimits Limits(IConfigurationSection section, string path, List<OptionsError> errors, string[] otherKeys)
     {
         var limits = new RiskLimits();
+        if (!IsSection(section, path, errors))
+        {
+            return limits;
+        }
+
         foreach (var child in section.GetChildren())
         {
             var p = $"{path}.{child.Key}";
@@ -200,18 +248,23 @@ internal static class TradingConfigurationBinder
     private static TradingCircuitBreakerOptions Breaker(IConfigurationSection section, string path, List<OptionsError> errors)
     {
         var o = new TradingCircuitBreakerOptions();
+        if (!IsSection(section, path, errors))
+        {
+            return o;
+        }
+
         foreach (var child in section.GetChildren())
         {
             var p = $"{path}.{child.Key}";
             switch (child.Key)
             {
                 case "rejectRateThreshold": o.RejectRateThreshold = Double(child, p, errors) ?? o.RejectRateThreshold; break;
-                case "minimumThroughput": o.MinimumThroughput = (int?)Long(child, p, errors) ?? o.MinimumThroughput; break;
+                case "minimumThroughput": o.MinimumThroughput = Int(child, p, errors) ?? o.MinimumThroughput; break;
                 case "samplingWindowSeconds": o.SamplingWindow = Seconds(child, p, errors) ?? o.SamplingWindow; break;
-                case "consecutiveVenueErrors": o.ConsecutiveVenueErrors = (int?)Long(child, p, errors) ?? o.ConsecutiveVenueErrors; break;
+                case "consecutiveVenueErrors": o.ConsecutiveVenueErrors = Int(child, p, errors) ?? o.ConsecutiveVenueErrors; break;
                 case "lossVelocity": o.LossVelocity = Double(child, p, errors); break;
                 case "breakDurationSeconds": o.BreakDuration = Seconds(child, p, errors) ?? o.BreakDuration; break;
-                case "halfOpenAcksToClose": o.HalfOpenAcksToClose = (int?)Long(child, p, errors) ?? o.HalfOpenAcksToClose; break;
+                case "halfOpenAcksToClose": o.HalfOpenAcksToClose = Int(child, p, errors) ?? o.HalfOpenAcksToClose; break;
                 case "openState": o.OpenState = State(child, p, errors) ?? o.OpenState; break;
                 default: errors.Add(new(p, "unknown key")); break;
             }
@@ -223,6 +276,11 @@ internal static class TradingConfigurationBinder
     private static TradingSafetyBridgeOptions Bridge(IConfigurationSection section, string path, List<OptionsError> errors)
     {
         var o = new TradingSafetyBridgeOptions();
+        if (!IsSection(section, path, errors))
+        {
+            return o;
+        }
+
         foreach (var child in section.GetChildren())
         {
             var p = $"{path}.{child.Key}";
@@ -232,7 +290,12 @@ internal static class TradingConfigurationBinder
                 case "onSystemFailed": o.OnSystemFailed = State(child, p, errors) ?? o.OnSystemFailed; break;
                 case "onSystemUnknown": o.OnSystemUnknown = State(child, p, errors) ?? o.OnSystemUnknown; break;
                 case "restoreOnRecovery":
-                    if (bool.TryParse(child.Value, out var restore))
+                    if (Scalar(child, p, errors) is not { } flag)
+                    {
+                        break;
+                    }
+
+                    if (bool.TryParse(flag, out var restore))
                     {
                         o.RestoreOnRecovery = restore;
                     }
@@ -253,6 +316,12 @@ internal static class TradingConfigurationBinder
 
     private static RiskChecks ParseChecks(IConfigurationSection section, string path, List<OptionsError> errors)
     {
+        if (IsEmpty(section))
+        {
+            // Never "no checks": an empty value is refused (Bind reports it), and binding carries on with the default.
+            return RiskChecks.Default;
+        }
+
         if (section.Value is { } single)
         {
             switch (single)
@@ -283,7 +352,12 @@ internal static class TradingConfigurationBinder
 
     private static TradingState? State(IConfigurationSection section, string path, List<OptionsError> errors)
     {
-        switch (section.Value)
+        if (Scalar(section, path, errors) is not { } value)
+        {
+            return null;
+        }
+
+        switch (value)
         {
             case "reducing": return TradingState.Reducing;
             case "halted": return TradingState.Halted;
@@ -293,48 +367,150 @@ internal static class TradingConfigurationBinder
         }
     }
 
+    /// <summary>
+    /// The key's single value, or null with an error: a list, a section, or a value that is empty, <c>~</c> or <c>null</c>.
+    /// Leaving a key out gives its default; writing it without a value is a mistake, never "no limit".
+    /// </summary>
+    private static string? Scalar(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (section.GetChildren().Any())
+        {
+            errors.Add(new(path, section.GetChildren().All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                ? "must be a single value, got a list"
+                : "must be a single value, got a section"));
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(section.Value))
+        {
+            errors.Add(new(path, EmptyValue));
+            return null;
+        }
+
+        return section.Value;
+    }
+
+    /// <summary>True when <paramref name="section"/> is a list (<c>- </c> items or <c>[a, b]</c>); else false with an error.</summary>
+    private static bool IsList(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            errors.Add(new(path, $"must be a list, got '{section.Value}'"));
+            return false;
+        }
+
+        var key = section.GetChildren().Select(c => c.Key).FirstOrDefault(k => !int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out _));
+        if (key is not null)
+        {
+            errors.Add(new(path, $"must be a list (YAML '- ' items), got a section with key '{key}'"));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>True when <paramref name="section"/> is a section of keys; else false with an error.</summary>
+    private static bool IsSection(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            errors.Add(new(path, $"must be a section of keys, got '{section.Value}'"));
+            return false;
+        }
+
+        if (IsEmpty(section))
+        {
+            errors.Add(new(path, EmptyValue));
+            return false;
+        }
+
+        if (section.GetChildren().Any() && section.GetChildren().All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            errors.Add(new(path, "must be a section of keys, got a list"));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A key written with nothing under it: <c>key:</c>, <c>key: ~</c>, <c>key: null</c>.</summary>
+    private static bool IsEmpty(IConfigurationSection section) => string.IsNullOrEmpty(section.Value) && !section.GetChildren().Any();
+
     private static long? Long(IConfigurationSection section, string path, List<OptionsError> errors)
     {
-        if (section.Value is null)
+        if (Scalar(section, path, errors) is not { } text)
         {
             return null;
         }
 
-        if (long.TryParse(section.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            if (Math.Abs((double)value) <= MaximumValue)
+            {
+                return value;
+            }
+
+            errors.Add(new(path, $"must be at most {MaximumValue.ToString(CultureInfo.InvariantCulture)}, got '{text}'"));
+            return null;
+        }
+
+        errors.Add(new(path, $"expected a whole number, got '{text}'"));
+        return null;
+    }
+
+    /// <summary>A whole number that fits an int (a count or capacity); a larger one is refused, never truncated.</summary>
+    private static int? Int(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        if (Scalar(section, path, errors) is not { } text)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             return value;
         }
 
-        errors.Add(new(path, $"expected a whole number, got '{section.Value}'"));
+        errors.Add(new(path, long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            ? $"must be a whole number from {int.MinValue.ToString(CultureInfo.InvariantCulture)} to {int.MaxValue.ToString(CultureInfo.InvariantCulture)}, got '{text}'"
+            : $"expected a whole number, got '{text}'"));
         return null;
     }
 
     private static double? Double(IConfigurationSection section, string path, List<OptionsError> errors)
     {
-        if (section.Value is null)
+        if (Scalar(section, path, errors) is not { } text)
         {
             return null;
         }
 
-        if (double.TryParse(section.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            return value;
+            errors.Add(new(path, $"expected a finite number, got '{text}'"));
+            return null;
         }
 
-        errors.Add(new(path, $"expected a number, got '{section.Value}'"));
-        return null;
+        if (Math.Abs(value) > MaximumValue)
+        {
+            errors.Add(new(path, $"must be at most {MaximumValue.ToString(CultureInfo.InvariantCulture)}, got '{text}'"));
+            return null;
+        }
+
+        return value;
     }
 
-    private static TimeSpan? Seconds(IConfigurationSection section, string path, List<OptionsError> errors) =>
-        Double(section, path, errors) is { } seconds && double.IsFinite(seconds) && seconds is > 0 and < 1e9
-            ? TimeSpan.FromSeconds(seconds)
-            : section.Value is null ? null : Invalid(path, errors);
-
-    private static TimeSpan? Invalid(string path, List<OptionsError> errors)
+    /// <summary>A duration in seconds: greater than 0 and at most <see cref="BulwarkDefaults.MaxDurationSeconds"/> (one day).</summary>
+    private static TimeSpan? Seconds(IConfigurationSection section, string path, List<OptionsError> errors)
     {
-        if (!errors.Any(e => e.Path == path))
+        var before = errors.Count;
+        if (Double(section, path, errors) is { } seconds && seconds is > 0 and <= BulwarkDefaults.MaxDurationSeconds)
         {
-            errors.Add(new(path, "must be a number of seconds greater than 0"));
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (errors.Count == before)
+        {
+            errors.Add(new(path, $"must be a number of seconds greater than 0 and at most {BulwarkDefaults.MaxDurationSeconds.ToString(CultureInfo.InvariantCulture)}"));
         }
 
         return null;

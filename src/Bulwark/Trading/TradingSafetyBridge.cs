@@ -59,9 +59,11 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
             throw new BulwarkOptionsException([new OptionsError("trading.bridge", "system Unknown, Critical and Failed must move trading to Reducing or Halted")]);
         }
 
-        if (_options.EvaluationInterval <= TimeSpan.Zero || _options.FlushInterval <= TimeSpan.Zero)
+        var longest = TimeSpan.FromSeconds(BulwarkDefaults.MaxDurationSeconds);
+        if (_options.EvaluationInterval <= TimeSpan.Zero || _options.FlushInterval <= TimeSpan.Zero ||
+            _options.EvaluationInterval > longest || _options.FlushInterval > longest)
         {
-            throw new BulwarkOptionsException([new OptionsError("trading.bridge", "intervals must be greater than 0")]);
+            throw new BulwarkOptionsException([new OptionsError("trading.bridge", "intervals must be greater than 0 and at most one day")]);
         }
 
         _time = gate.Time;

@@ -11,7 +11,7 @@ public sealed class TradingReloadEndToEndTests : IDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly TempDirectory _dir = new();
 
-    private static string Config(string maximumOrderQuantity, string accounts = "    - name: ACC1") => $"""
+    private static string Config(string maximumOrderQuantity, string accounts = "    - name: ACC1", string enabledChecks = "[maximumOrderQuantity, maximumOrderNotional]") => $"""
         checkIntervalSeconds: 0.5
         dataDirectory: .bulwark
         components:
@@ -20,7 +20,7 @@ public sealed class TradingReloadEndToEndTests : IDisposable
               - type: command
                 command: "true"
         trading:
-          enabledChecks: [maximumOrderQuantity, maximumOrderNotional]
+          enabledChecks: {enabledChecks}
           firm:
             maximumOrderQuantity: {maximumOrderQuantity}
             maximumOrderNotional: 1000000
@@ -89,6 +89,29 @@ public sealed class TradingReloadEndToEndTests : IDisposable
             "--config",
             config);
         await WaitForAsync(run, () => run.Stdout.Contains("trading limits reloaded", StringComparison.Ordinal), "reload applied");
+        run.Terminate();
+        Assert.Equal(0, await run.WaitForExitAsync(Deadline));
+    }
+
+    [Theory]
+    [InlineData("~")]
+    [InlineData("null")]
+    [InlineData("")]
+    public async Task Sighup_EnabledChecksWithoutAValue_IsRefused_TheChecksInForceStay(string enabledChecks)
+    {
+        // Before: the reload was applied, and every configurable check was off with maximumOrderQuantity still set.
+        var config = _dir.File("bulwark.yaml");
+        await File.WriteAllTextAsync(config, Config("100"));
+        await using var run = ChildProcess.StartDotnet("Bulwark.Cli.dll", _dir.Path, "run", "--config", config);
+        await WaitForAsync(run, () => run.Stdout.Contains("watching", StringComparison.Ordinal), "run started");
+
+        await File.WriteAllTextAsync(config, Config("100", enabledChecks: enabledChecks));
+        run.Signal(ChildProcess.SigHup);
+        await WaitForAsync(run, () => run.Stderr.Contains("trading.enabledChecks: must not be empty", StringComparison.Ordinal), "reload refused");
+        Assert.Contains("reload refused", run.Stderr);
+        Assert.DoesNotContain("trading limits reloaded", run.Stdout);
+        Assert.Empty(await EventsAsync("trading.limits_changed"));
+
         run.Terminate();
         Assert.Equal(0, await run.WaitForExitAsync(Deadline));
     }

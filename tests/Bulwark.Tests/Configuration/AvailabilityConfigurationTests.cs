@@ -42,7 +42,7 @@ public sealed class AvailabilityConfigurationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("name: gateway-uptime", "name: ''", "availability.slos[0].name", "is required")]
+    [InlineData("name: gateway-uptime", "name: ''", "availability.slos[0].name", "must not be empty")]
     [InlineData("name: gateway-uptime", "name: 'bad name'", "availability.slos[0].name", "bad name")]
     [InlineData("name: order-acks", "name: gateway-uptime", "availability.slos[1].name", "duplicate SLO name")]
     [InlineData("subject: gateway", "subject: gatewya", "availability.slos[0].subject", "got 'gatewya'")]

@@ -170,7 +170,6 @@ public sealed class BulwarkConfigurationTests : IDisposable
         var options = _files.LoadValid("""
             availabilityTarget: 0.9995
             maxRecoveryTimeSeconds: 45
-            redundancyLevel: 2
             checkIntervalSeconds: 2.5
             dataDirectory: /var/lib/bulwark
             components:
@@ -209,7 +208,6 @@ public sealed class BulwarkConfigurationTests : IDisposable
 
         Assert.Equal(0.9995, options.AvailabilityTarget);
         Assert.Equal(45, options.MaxRecoveryTimeSeconds);
-        Assert.Equal(2, options.RedundancyLevel);
         Assert.Equal(2.5, options.CheckIntervalSeconds);
         Assert.Equal("/var/lib/bulwark", options.DataDirectory);
 

@@ -12,13 +12,13 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     [Theory]
     [InlineData("failureThreshold: 3", "failureThreshold: three", "components[0].failureThreshold", "must be a whole number, got 'three'")]
     [InlineData("failureThreshold: 3", "failureThreshold: 2.5", "components[0].failureThreshold", "must be a whole number, got '2.5'")]
-    [InlineData("redundancyLevel: 3", "redundancyLevel: 99999999999", "redundancyLevel", "must be a whole number, got '99999999999'")]
+    [InlineData("failureThreshold: 3", "failureThreshold: 99999999999", "components[0].failureThreshold", "must be a whole number, got '99999999999'")]
     [InlineData("port: 5432", "port: postgres", "components[0].checks[1].port", "must be a whole number, got 'postgres'")]
     [InlineData("availabilityTarget: 0.999", "availabilityTarget: high", "availabilityTarget", "must be a number, got 'high'")]
     [InlineData("availabilityTarget: 0.999", "availabilityTarget: 99.9%", "availabilityTarget", "must be a number, got '99.9%'")]
     [InlineData("checkIntervalSeconds: 5", "checkIntervalSeconds: 5s", "checkIntervalSeconds", "must be a number, got '5s'")]
     [InlineData("checkIntervalSeconds: 5", "checkIntervalSeconds: Infinity", "checkIntervalSeconds", "must be a number, got 'Infinity'")]
-    [InlineData("checkIntervalSeconds: 5", "checkIntervalSeconds:", "checkIntervalSeconds", "must be a number, got an empty value")]
+    [InlineData("checkIntervalSeconds: 5", "checkIntervalSeconds:", "checkIntervalSeconds", "must not be empty: a value that is empty, ~ or null is refused")]
     [InlineData("timeoutSeconds: 2", "timeoutSeconds: [1, 2]", "components[0].checks[0].timeoutSeconds", "must be a single value, got a list")]
     [InlineData("url: http://127.0.0.1:8080/health", "url: {host: x}", "components[0].checks[0].url", "must be a single value, got a section")]
     [InlineData("type: http", "type: htp", "components[0].checks[0].type", "must be one of http, tcp, process, heartbeat, command, healthCheck, got 'htp'")]
@@ -70,7 +70,7 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
         _files.LoadSingleError(ConfigurationFiles.ValidWith(find, replacement), path, "unknown key");
 
     [Fact]
-    public void Bind_DelegatedSections_AreNotReportedAndStayReadable()
+    public void Bind_SectionsNotBuiltYet_AreRefusedNamingWhatIsMissing()
     {
         var yaml = ConfigurationFiles.Valid + """
             Redundancy:
@@ -78,14 +78,35 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
               replicas: 4
             server:
               urls: http://127.0.0.1:5000
+            redundancyLevel: 2
 
             """;
 
         var result = _files.Load(yaml);
 
-        Assert.Empty(result.Errors);
-        Assert.NotNull(result.Configuration);
-        Assert.Equal("runbooks", result.Configuration["redundancy:mode"]);
+        Assert.Null(result.Options);
+        Assert.Equal(
+            [
+                new OptionsError("Redundancy", "not built yet (issue 13, RedundancyValidator): nothing reads this section, so it is refused rather than ignored"),
+                new OptionsError("redundancyLevel", "not read yet (issue 13, RedundancyValidator): nothing checks N+k, so it is refused rather than ignored"),
+                new OptionsError("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
+            ],
+            result.Errors);
+    }
+
+    [Theory]
+    [InlineData("trading: ~\n")]
+    [InlineData("trading:\n")]
+    [InlineData("trading: null\n")]
+    [InlineData("trading: yes\n")]
+    [InlineData("recovery: ~\n")]
+    [InlineData("recovery: none\n")]
+    public void Bind_DelegatedSectionWithoutKeys_IsRefusedNotIgnored(string section)
+    {
+        // Before: an empty or scalar trading section meant no gate at all, and the file was valid.
+        var error = Assert.Single(_files.Load(ConfigurationFiles.Valid + section).Errors);
+
+        Assert.Equal(section[..section.IndexOf(':', StringComparison.Ordinal)], error.Path);
     }
 
     [Fact]

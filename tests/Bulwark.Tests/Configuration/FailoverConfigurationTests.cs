@@ -40,7 +40,7 @@ public sealed class FailoverConfigurationTests : IDisposable
     public void NoSection_NoFailover() => Assert.Null(_files.LoadValid(ConfigurationFiles.Valid).Failover);
 
     [Theory]
-    [InlineData("replica: r1", "replica: ''", "failover.replica", "must name this replica")]
+    [InlineData("replica: r1", "replica: ''", "failover.replica", "must not be empty")]
     [InlineData("backend: etcd", "backend: zookeeper", "failover.coordinator.backend", "one of sqlite, postgresql, etcd")]
     [InlineData("    endpoints: http://127.0.0.1:2379,http://127.0.0.1:22379\n", "", "failover.coordinator.endpoints", "required for the etcd backend")]
     [InlineData("http://127.0.0.1:22379", "127.0.0.1:22379", "failover.coordinator.endpoints", "got '127.0.0.1:22379'")]
@@ -57,7 +57,7 @@ public sealed class FailoverConfigurationTests : IDisposable
     [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: active-active\n", "failover.groups[1].replicas", "at least one replica is required for a active-active group")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      replicas: [{name: gateway, address: x}]\n", "failover.groups[1].replicas", "are for active-active, load-balanced and circuit-breaker groups")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: load-balanced\n      replicas: [{name: ghost, address: x}]\n", "failover.groups[1].replicas[0].name", "no component named 'ghost'")]
-    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: ''}]\n", "failover.groups[1].replicas[0].address", "is required")]
+    [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: ''}]\n", "failover.groups[1].replicas[0].address", "must not be empty")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x, weight: -1}]\n", "failover.groups[1].replicas[0].weight", "greater than 0")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x}]\n      requiredHealthy: 1\n", "failover.groups[1].requiredHealthy", "active-active and load-balanced groups only")]
     [InlineData("    - name: gateways\n", "    - name: gateways\n      strategy: circuit-breaker\n      replicas: [{name: a, address: x}]\n      belowCapacity: stop\n", "failover.groups[1].belowCapacity", "one of reducing, halted")]
