@@ -169,20 +169,29 @@ internal static class AvailabilityCommands
                 return ExitCodes.Usage;
             }
 
-            var store = await SqliteEventStore.OpenAsync(databasePath!, cancellationToken).ConfigureAwait(false);
-            await using (store.ConfigureAwait(false))
+            long sequence;
+            try
             {
-                var sequence = await store.AppendAsync(new SafetyEvent
+                var store = await StoreReader.OpenForWritingAsync(databasePath!, stderr, cancellationToken).ConfigureAwait(false);
+                await using (store.ConfigureAwait(false))
                 {
-                    Time = TimeProvider.System.GetUtcNow(),
-                    Kind = kind,
-                    Subject = incidentId,
-                    Actor = who,
-                    Cause = why,
-                }, cancellationToken).ConfigureAwait(false);
-                await stdout.WriteLineAsync($"{incidentId}: {name} recorded (event {sequence}) by {who}").ConfigureAwait(false);
+                    sequence = await store.AppendAsync(new SafetyEvent
+                    {
+                        Time = TimeProvider.System.GetUtcNow(),
+                        Kind = kind,
+                        Subject = incidentId,
+                        Actor = who,
+                        Cause = why,
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (StoreErrors.Describe(databasePath!, ex) is { } message)
+            {
+                await stderr.WriteLineAsync($"error: {incidentId} is not {(name == "ack" ? "acknowledged" : "resolved")}: {message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
             }
 
+            await stdout.WriteLineAsync($"{incidentId}: {name} recorded (event {sequence}) by {who}").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
@@ -205,23 +214,46 @@ internal static class AvailabilityCommands
 
         await using (store.ConfigureAwait(false))
         {
-            var options = config is not null || File.Exists(CommonOptions.DefaultConfigFile) && dataDir is null
-                ? BulwarkConfiguration.Load(config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile)).Options
-                : null;
-            options ??= await AvailabilityMonitor.OptionsFromStoreAsync(store, cancellationToken).ConfigureAwait(false);
-            var monitor = await AvailabilityMonitor.ReplayAsync(options, store, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-
-            // A writer that stopped reporting without recording a stop: nobody has watched since its last report.
-            var report = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
-            var lastLifecycle = await store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
-            if (report is not null && TimeProvider.System.GetUtcNow() - report.UpdatedAt > StatusCommand.StaleAfter &&
-                lastLifecycle is [{ Kind: EventKinds.Started }])
+            try
             {
-                monitor.MarkNotWatchedSince(report.UpdatedAt);
+                return (await ReplayAsync(store, config, dataDir, stderr, cancellationToken).ConfigureAwait(false), ExitCodes.Ok, databasePath);
             }
-
-            return (monitor, ExitCodes.Ok, databasePath);
+            catch (Exception ex) when (StoreErrors.Describe(databasePath, ex) is { } message)
+            {
+                await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+                return (null, ExitCodes.Failure, databasePath);
+            }
         }
+    }
+
+    private static async Task<AvailabilityMonitor> ReplayAsync(SqliteEventStore store, FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var options = config is not null || File.Exists(CommonOptions.DefaultConfigFile) && dataDir is null
+            ? BulwarkConfiguration.Load(config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile)).Options
+            : null;
+        options ??= await AvailabilityMonitor.OptionsFromStoreAsync(store, cancellationToken).ConfigureAwait(false);
+        var monitor = await AvailabilityMonitor.ReplayAsync(options, store, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+        // A writer that stopped reporting without recording a stop: nobody has watched since its last report.
+        var lastLifecycle = await store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? reportedAt;
+        try
+        {
+            reportedAt = (await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false))?.UpdatedAt;
+        }
+        catch (StoreUnreadableException ex)
+        {
+            // Fail closed: without the report, the last event anybody recorded is the last sign of a watcher.
+            await stderr.WriteLineAsync($"warning: {ex.Message}; counting the time since the last recorded event as not watched").ConfigureAwait(false);
+            reportedAt = (await store.ReadAsync(new EventQuery { Limit = 1 }, cancellationToken).ConfigureAwait(false)) is [var last] ? last.Time : null;
+        }
+
+        if (reportedAt is { } at && TimeProvider.System.GetUtcNow() - at > StatusCommand.StaleAfter && lastLifecycle is [{ Kind: EventKinds.Started }])
+        {
+            monitor.MarkNotWatchedSince(at);
+        }
+
+        return monitor;
     }
 
     private static string Percent(double value) => value.ToString("0.000%", CultureInfo.InvariantCulture);
