@@ -40,9 +40,36 @@ internal static class BulwarkCli
             return ExitCodes.Usage;
         }
 
-        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        // No stack trace ever reaches a user: every failure is one line saying what to do, exit 1 (2 for bad input).
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var (exit, message) = Describe(ex);
+            await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            return exit;
+        }
     }
+
+    /// <summary>The one line (and exit code) for a failure no command caught itself.</summary>
+    internal static (int Exit, string Message) Describe(Exception exception) => exception switch
+    {
+        CliFailureException e => (e.ExitCode, e.Message),
+        OperationCanceledException => (ExitCodes.Failure, "cancelled before it finished"),
+        BulwarkOptionsException e => (ExitCodes.Usage, e.Message.ReplaceLineEndings(" ")),
+        _ when StoreErrors.Describe(StorePath(exception) ?? "the data directory", exception) is { } store => (ExitCodes.Failure, store),
+        _ => (ExitCodes.Failure, $"unexpected failure ({exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}); please report it with the command that caused it"),
+    };
+
+    /// <summary>The file an I/O exception names, when it names one.</summary>
+    private static string? StorePath(Exception exception) => exception switch
+    {
+        FileNotFoundException { FileName: { } file } => file,
+        _ => null,
+    };
 }
 
 /// <summary>Exit codes shared by every command.</summary>

@@ -67,13 +67,101 @@ internal static class StoreReader
         {
             await stderr.WriteLineAsync($"error: no Bulwark store at {databasePath}; start one with 'bulwark run --config FILE'.").ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (StoreErrors.Describe(databasePath, ex) is { } message)
         {
-            await stderr.WriteLineAsync($"error: cannot read the store at {databasePath}: {ex.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
         }
 
         return null;
     }
+
+    /// <summary>Opens the store for writing (a command that records an event), printing any loose permission on stderr.</summary>
+    public static async Task<SqliteEventStore> OpenForWritingAsync(string databasePath, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var store = await SqliteEventStore.OpenAsync(databasePath, cancellationToken).ConfigureAwait(false);
+        foreach (var warning in store.PermissionWarnings)
+        {
+            await stderr.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
+        }
+
+        return store;
+    }
+}
+
+/// <summary>
+/// What a store failure means and what to do about it, in one line, for every command. Null for an exception that is
+/// not about the store.
+/// </summary>
+internal static class StoreErrors
+{
+    // SQLite primary result codes (https://sqlite.org/rescode.html).
+    private const int Perm = 3, Busy = 5, Locked = 6, ReadOnly = 8, IoErr = 10, Corrupt = 11, Full = 13, CantOpen = 14, Auth = 23, NotADb = 26;
+
+    public static string? Describe(string databasePath, Exception exception) => exception switch
+    {
+        StoreUnreadableException e => e.Message,
+        Microsoft.Data.Sqlite.SqliteException e => (e.SqliteErrorCode & 0xff) switch
+        {
+            ReadOnly => $"the store at {databasePath} is read-only: give this user write access to the file and its directory (or mount it read-write), then retry",
+            Full => $"the disk holding {databasePath} is full: free some space on it, then retry; nothing was recorded",
+            Busy or Locked => $"the store at {databasePath} is locked by another process (an open transaction or a backup): retry when it is done",
+            Corrupt or NotADb => $"the store at {databasePath} is damaged ({e.Message.TrimEnd('.')}): restore it from a backup, or move it away to start a new store",
+            CantOpen when File.Exists(databasePath) =>
+                $"cannot open the store at {databasePath} ({e.Message.TrimEnd('.')}): its file system is read-only or this user may not write in its directory (SQLite needs its -wal and -shm files there); remount it read-write or fix the permissions, then retry",
+            CantOpen or Perm or Auth => $"cannot open the store at {databasePath} ({e.Message.TrimEnd('.')}): check that its directory exists and that this user may read and write it",
+            IoErr when DiskIsFull(databasePath) => $"the disk holding {databasePath} is full: free some space on it, then retry; nothing was recorded",
+            IoErr => $"input/output error on the store at {databasePath} ({e.Message.TrimEnd('.')}): check the disk, then retry",
+            _ => $"the store at {databasePath} failed ({e.Message.TrimEnd('.')}): check it with 'sqlite3 {databasePath} \"PRAGMA integrity_check\"'",
+        },
+        UnauthorizedAccessException e => $"no permission on the store at {databasePath} ({e.Message.TrimEnd('.')}): give this user read and write access to it and its directory",
+        IOException when DiskIsFull(databasePath) =>
+            $"the disk holding {databasePath} is full: free some space on it, then retry",
+        IOException e => $"cannot use the store at {databasePath} ({e.Message.TrimEnd('.')}): check the disk and the permissions of the data directory",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Whether the file system holding the store has no room left (SQLite reports a full disk as an I/O error when it
+    /// is the shared-memory file that cannot grow).
+    /// </summary>
+    private static bool DiskIsFull(string databasePath)
+    {
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
+            return directory is not null && Directory.Exists(directory) && new DriveInfo(directory).AvailableFreeSpace < 64 * 1024;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>A failure a command reports in one line, with its exit code: <see cref="ExitCodes.Usage"/> for bad input, <see cref="ExitCodes.Failure"/> at run time.</summary>
+internal sealed class CliFailureException : Exception
+{
+    public CliFailureException()
+    {
+    }
+
+    public CliFailureException(string message)
+        : base(message)
+    {
+    }
+
+    public CliFailureException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public CliFailureException(int exitCode, string message)
+        : base(message)
+    {
+        ExitCode = exitCode;
+    }
+
+    public int ExitCode { get; } = ExitCodes.Failure;
 }
 
 /// <summary>How configuration errors are shown by every command: one line each, <c>path: message</c>, to stderr.</summary>
@@ -91,16 +179,27 @@ internal static class ConfigErrors
 /// <summary>Durations such as <c>30s</c>, <c>10m</c>, <c>1h30m</c>, <c>2d</c>, <c>1w</c>.</summary>
 internal static class Duration
 {
-    public static bool TryParse(string? text, out TimeSpan duration)
+    /// <summary>The longest duration any option takes: 100 years, so that now minus it is still a date.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(36525);
+
+    /// <summary>True for a positive duration no longer than <see cref="Longest"/>.</summary>
+    public static bool TryParse(string? text, out TimeSpan duration) => Parse(text, Longest, out duration) is null;
+
+    /// <summary>
+    /// Null when <paramref name="text"/> is a positive duration of at most <paramref name="maximum"/>; otherwise why not,
+    /// as the end of a sentence that starts with the option's name.
+    /// </summary>
+    public static string? Parse(string? text, TimeSpan maximum, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
+        var notADuration = $"'{text}' is not a duration; use for example 30s, 10m, 1h30m or 2d";
         if (string.IsNullOrWhiteSpace(text))
         {
-            return false;
+            return notADuration;
         }
 
         var span = text.AsSpan().Trim();
-        var any = false;
+        var seconds = 0.0;
         while (!span.IsEmpty)
         {
             var digits = 0;
@@ -112,30 +211,48 @@ internal static class Duration
             if (digits == 0 || digits == span.Length ||
                 !double.TryParse(span[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
             {
-                return false;
+                return notADuration;
             }
 
             var unit = span[digits] switch
             {
-                's' => TimeSpan.FromSeconds(1),
-                'm' => TimeSpan.FromMinutes(1),
-                'h' => TimeSpan.FromHours(1),
-                'd' => TimeSpan.FromDays(1),
-                'w' => TimeSpan.FromDays(7),
-                _ => TimeSpan.Zero,
+                's' => 1.0,
+                'm' => 60.0,
+                'h' => 3600.0,
+                'd' => 86400.0,
+                'w' => 7 * 86400.0,
+                _ => 0.0,
             };
-            if (unit == TimeSpan.Zero)
+            if (unit == 0)
             {
-                return false;
+                return notADuration;
             }
 
-            duration += unit * value;
+            // Summed as seconds in a double: a huge value is compared with the maximum, never overflows a TimeSpan.
+            seconds += value * unit;
             span = span[(digits + 1)..];
-            any = true;
         }
 
-        return any && duration > TimeSpan.Zero;
+        if (!(seconds > 0) || double.IsInfinity(seconds))
+        {
+            return seconds == 0 ? $"'{text}' must be longer than zero" : notADuration;
+        }
+
+        if (seconds > maximum.TotalSeconds)
+        {
+            return $"'{text}' is longer than the maximum, {Format(maximum)}";
+        }
+
+        duration = TimeSpan.FromSeconds(seconds);
+        return null;
     }
+
+    /// <summary>A duration in the largest unit that divides it: 36525d, 1h, 90s.</summary>
+    public static string Format(TimeSpan duration) =>
+        duration.TotalDays >= 1 && duration.TotalDays == Math.Floor(duration.TotalDays) ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalDays:0}d")
+        : duration.TotalHours >= 1 && duration.TotalHours == Math.Floor(duration.TotalHours) ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalHours:0}h")
+        : duration.TotalMinutes >= 1 && duration.TotalMinutes == Math.Floor(duration.TotalMinutes) ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMinutes:0}m")
+        : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.###}s");
 }
 
 /// <summary>Text output a person can read: aligned columns, UTC times.</summary>

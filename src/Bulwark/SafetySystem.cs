@@ -192,6 +192,9 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>The event log. Available once started.</summary>
     public IEventStore Events => _suppliedStore ?? _ownedStore ?? throw new InvalidOperationException("Start the safety system first.");
 
+    /// <summary>What is loose in the embedded store's permissions (see <see cref="SqliteEventStore.PermissionWarnings"/>); empty before the start.</summary>
+    internal IReadOnlyList<string> StoreWarnings => (_ownedStore as SqliteEventStore)?.PermissionWarnings ?? [];
+
     /// <summary>Path of the embedded store's file under the data directory.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(_options.DataDirectory, BulwarkDefaults.DatabaseFileName));
 
@@ -206,8 +209,14 @@ public sealed class SafetySystem : IAsyncDisposable
         var store = _suppliedStore;
         if (store is null)
         {
-            _ownedStore = await SqliteEventStore.OpenAsync(DatabasePath, cancellationToken).ConfigureAwait(false);
-            store = _ownedStore;
+            var owned = await SqliteEventStore.OpenAsync(DatabasePath, cancellationToken).ConfigureAwait(false);
+            _ownedStore = owned;
+            store = owned;
+            var storageLogger = _loggerFactory.CreateLogger<SqliteEventStore>();
+            foreach (var warning in owned.PermissionWarnings)
+            {
+                StorageLog.LoosePermissions(storageLogger, warning);
+            }
         }
 
         var context = new ProbeContext(_http, _time, _heartbeats, _services);
@@ -444,7 +453,11 @@ public sealed class SafetySystem : IAsyncDisposable
             await _recovery.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _manager!.StopAsync(cancellationToken).ConfigureAwait(false);
+        // Null when the start failed before the manager existed (an unreadable store): nothing ran, nothing to stop.
+        if (_manager is not null)
+        {
+            await _manager.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops if running, then releases the store, the HTTP client and the meter.</summary>

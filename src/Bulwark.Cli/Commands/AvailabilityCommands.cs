@@ -20,16 +20,20 @@ internal static class AvailabilityCommands
         command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (monitor, exit, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            var (monitor, exit, _, evaluating) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
             if (monitor is null)
             {
                 return exit;
             }
 
+            // Evaluated now, from the log: an alert that is due but that no running system fired is shown as such.
             var report = monitor.ValidateAvailabilitySla();
+            var notFired = evaluating ? "due, not fired yet: evaluated every 5 s by bulwark run" : "due, not fired: no evaluator running";
             if (parse.GetValue(json))
             {
-                await stdout.WriteLineAsync(Text.Json(report)).ConfigureAwait(false);
+                var node = System.Text.Json.JsonSerializer.SerializeToNode(report, BulwarkJson.Options)!.AsObject();
+                node.Add("evaluatorRunning", evaluating);
+                await stdout.WriteLineAsync(node.ToJsonString(BulwarkJson.Indented)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
@@ -45,10 +49,20 @@ internal static class AvailabilityCommands
                     : $"{Span(s.ErrorBudgetRemaining)} of {Span(s.ErrorBudget)} ({s.ErrorBudgetRemainingRatio.ToString("P1", CultureInfo.InvariantCulture)})",
                 s.Sli == SliKind.Events ? $"{s.TotalEvents} events" : Span(s.Unknown),
                 string.Join(" ", s.BurnRates.Select(r => $"{r.Key}:{r.Value.ToString("0.##", CultureInfo.InvariantCulture)}")),
-                s.ActiveAlerts.Count == 0 ? "-" : string.Join(", ", s.ActiveAlerts),
+                Alerts(s, notFired),
             ]);
             await stdout.WriteAsync(Text.Table(["SLO", "SUBJECT", "TARGET", "WINDOW", "AVAILABILITY", "BUDGET LEFT", "UNKNOWN / EVENTS", "BURN RATES", "ALERTS"], rows))
                 .ConfigureAwait(false);
+            foreach (var slo in report.Slos)
+            {
+                foreach (var due in slo.DueAlerts.Where(a => !a.Fired))
+                {
+                    await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"ALERT {slo.Name}/{due.Policy} ({due.Severity}) {notFired}: burn rate {due.LongRate:0.##}x over {due.LongWindow} and {due.ShortRate:0.##}x over {due.ShortWindow}, above {due.Factor:0.##}x")
+                        + (evaluating ? "." : "; nobody was alerted: start 'bulwark run' to evaluate and fire alerts.")).ConfigureAwait(false);
+                }
+            }
+
             await stdout.WriteLineAsync(report.SlaMet ? "SLA met." : "SLA NOT met.").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
@@ -92,7 +106,7 @@ internal static class AvailabilityCommands
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (monitor, exit, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            var (monitor, exit, _, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
             if (monitor is null)
             {
                 return exit;
@@ -149,7 +163,7 @@ internal static class AvailabilityCommands
                 return ExitCodes.Usage;
             }
 
-            var (monitor, exit, databasePath) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            var (monitor, exit, databasePath, _) = await LoadAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
             if (monitor is null)
             {
                 return exit;
@@ -169,59 +183,104 @@ internal static class AvailabilityCommands
                 return ExitCodes.Usage;
             }
 
-            var store = await SqliteEventStore.OpenAsync(databasePath!, cancellationToken).ConfigureAwait(false);
-            await using (store.ConfigureAwait(false))
+            long sequence;
+            try
             {
-                var sequence = await store.AppendAsync(new SafetyEvent
+                var store = await StoreReader.OpenForWritingAsync(databasePath!, stderr, cancellationToken).ConfigureAwait(false);
+                await using (store.ConfigureAwait(false))
                 {
-                    Time = TimeProvider.System.GetUtcNow(),
-                    Kind = kind,
-                    Subject = incidentId,
-                    Actor = who,
-                    Cause = why,
-                }, cancellationToken).ConfigureAwait(false);
-                await stdout.WriteLineAsync($"{incidentId}: {name} recorded (event {sequence}) by {who}").ConfigureAwait(false);
+                    sequence = await store.AppendAsync(new SafetyEvent
+                    {
+                        Time = TimeProvider.System.GetUtcNow(),
+                        Kind = kind,
+                        Subject = incidentId,
+                        Actor = who,
+                        Cause = why,
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (StoreErrors.Describe(databasePath!, ex) is { } message)
+            {
+                await stderr.WriteLineAsync($"error: {incidentId} is not {(name == "ack" ? "acknowledged" : "resolved")}: {message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
             }
 
+            await stdout.WriteLineAsync($"{incidentId}: {name} recorded (event {sequence}) by {who}").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    /// <summary>The monitor rebuilt from the store; null (with the exit code) when the store or configuration is unusable.</summary>
-    private static async Task<(AvailabilityMonitor? Monitor, int Exit, string? DatabasePath)> LoadAsync(FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
+    private static string Alerts(SloStatus slo, string notFired)
+    {
+        var shown = slo.ActiveAlerts.Concat(slo.DueAlerts.Where(a => !a.Fired).Select(a => $"{a.Policy} ({notFired})")).ToList();
+        return shown.Count == 0 ? "-" : string.Join(", ", shown);
+    }
+
+    /// <summary>
+    /// The monitor rebuilt from the store, and whether a running system evaluates its alerts (a fresh status report
+    /// from a run that has not recorded its stop); null (with the exit code) when the store or configuration is unusable.
+    /// </summary>
+    private static async Task<(AvailabilityMonitor? Monitor, int Exit, string? DatabasePath, bool Evaluating)> LoadAsync(
+        FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
     {
         var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
         if (databasePath is null)
         {
             ConfigErrors.Print(stderr, errors);
-            return (null, ExitCodes.Usage, null);
+            return (null, ExitCodes.Usage, null, false);
         }
 
         if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
         {
-            return (null, ExitCodes.Failure, databasePath);
+            return (null, ExitCodes.Failure, databasePath, false);
         }
 
         await using (store.ConfigureAwait(false))
         {
-            var options = config is not null || File.Exists(CommonOptions.DefaultConfigFile) && dataDir is null
-                ? BulwarkConfiguration.Load(config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile)).Options
-                : null;
-            options ??= await AvailabilityMonitor.OptionsFromStoreAsync(store, cancellationToken).ConfigureAwait(false);
-            var monitor = await AvailabilityMonitor.ReplayAsync(options, store, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-
-            // A writer that stopped reporting without recording a stop: nobody has watched since its last report.
-            var report = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
-            var lastLifecycle = await store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
-            if (report is not null && TimeProvider.System.GetUtcNow() - report.UpdatedAt > StatusCommand.StaleAfter &&
-                lastLifecycle is [{ Kind: EventKinds.Started }])
+            try
             {
-                monitor.MarkNotWatchedSince(report.UpdatedAt);
+                var (monitor, evaluating) = await ReplayAsync(store, config, dataDir, stderr, cancellationToken).ConfigureAwait(false);
+                return (monitor, ExitCodes.Ok, databasePath, evaluating);
             }
-
-            return (monitor, ExitCodes.Ok, databasePath);
+            catch (Exception ex) when (StoreErrors.Describe(databasePath, ex) is { } message)
+            {
+                await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+                return (null, ExitCodes.Failure, databasePath, false);
+            }
         }
+    }
+
+    private static async Task<(AvailabilityMonitor Monitor, bool Evaluating)> ReplayAsync(SqliteEventStore store, FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var options = config is not null || File.Exists(CommonOptions.DefaultConfigFile) && dataDir is null
+            ? BulwarkConfiguration.Load(config?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile)).Options
+            : null;
+        options ??= await AvailabilityMonitor.OptionsFromStoreAsync(store, cancellationToken).ConfigureAwait(false);
+        var monitor = await AvailabilityMonitor.ReplayAsync(options, store, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+        // A writer that stopped reporting without recording a stop: nobody has watched since its last report.
+        var lastLifecycle = await store.ReadAsync(new EventQuery { KindPrefix = "bulwark.", Limit = 1 }, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? reportedAt;
+        try
+        {
+            reportedAt = (await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false))?.UpdatedAt;
+        }
+        catch (StoreUnreadableException ex)
+        {
+            // Fail closed: without the report, the last event anybody recorded is the last sign of a watcher.
+            await stderr.WriteLineAsync($"warning: {ex.Message}; counting the time since the last recorded event as not watched").ConfigureAwait(false);
+            reportedAt = (await store.ReadAsync(new EventQuery { Limit = 1 }, cancellationToken).ConfigureAwait(false)) is [var last] ? last.Time : null;
+        }
+
+        var running = lastLifecycle is [{ Kind: EventKinds.Started }];
+        var fresh = reportedAt is { } at && TimeProvider.System.GetUtcNow() - at <= StatusCommand.StaleAfter;
+        if (reportedAt is { } since && !fresh && running)
+        {
+            monitor.MarkNotWatchedSince(since);
+        }
+
+        return (monitor, running && fresh);
     }
 
     private static string Percent(double value) => value.ToString("0.000%", CultureInfo.InvariantCulture);

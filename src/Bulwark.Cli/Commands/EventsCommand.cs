@@ -29,9 +29,10 @@ internal static class EventsCommand
             // Checked here rather than in a parser validator: a validator would also run on values
             // the parser already rejected, and would not see the option defaults.
             var argumentErrors = new List<string>();
-            if (parse.GetValue(since) is { } sinceText && !Duration.TryParse(sinceText, out _))
+            var window = TimeSpan.Zero;
+            if (parse.GetValue(since) is { } sinceText && Duration.Parse(sinceText, Duration.Longest, out window) is { } sinceError)
             {
-                argumentErrors.Add($"--since: '{sinceText}' is not a duration; use for example 30s, 10m, 1h30m or 2d.");
+                argumentErrors.Add($"--since: {sinceError}.");
             }
 
             if (parse.GetValue(limit) < 1)
@@ -57,7 +58,7 @@ internal static class EventsCommand
             }
 
             DateTimeOffset? from = null;
-            if (parse.GetValue(since) is { } text && Duration.TryParse(text, out var window))
+            if (parse.GetValue(since) is not null)
             {
                 from = TimeProvider.System.GetUtcNow() - window;
             }

@@ -10,6 +10,9 @@ internal static class FailoverCommands
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The longest a switchover may wait: nobody leads while it does, so it is minutes, not days.</summary>
+    internal static readonly TimeSpan LongestSwitchover = TimeSpan.FromHours(1);
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("failover", "Leadership of the failover groups, recorded failovers, planned switchovers.");
@@ -133,9 +136,9 @@ internal static class FailoverCommands
         command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!Duration.TryParse(parse.GetValue(timeout), out var wait))
+            if (Duration.Parse(parse.GetValue(timeout), LongestSwitchover, out var wait) is { } timeoutError)
             {
-                await stderr.WriteLineAsync($"error: --timeout must be a duration such as 30s or 2m, got '{parse.GetValue(timeout)}'").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"error: --timeout: {timeoutError}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 

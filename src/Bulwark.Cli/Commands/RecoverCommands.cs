@@ -141,9 +141,9 @@ internal static class RecoverCommands
             }
 
             var follow = maxRecoveryTime + TimeSpan.FromSeconds(30);
-            if (parse.GetValue(timeout) is { } text && !Duration.TryParse(text, out follow))
+            if (parse.GetValue(timeout) is { } text && Duration.Parse(text, TimeSpan.FromDays(1), out follow) is { } timeoutError)
             {
-                await stderr.WriteLineAsync($"error: --timeout: '{text}' is not a duration; use for example 90s or 5m").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"error: --timeout: {timeoutError}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 

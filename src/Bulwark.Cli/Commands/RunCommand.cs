@@ -97,10 +97,15 @@ internal static class RunCommand
             {
                 await system.StartAsync(stopping).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (StoreErrors.Describe(system.DatabasePath, ex) is { } message)
             {
-                await stderr.WriteLineAsync($"error: cannot open the store at {system.DatabasePath}: {ex.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
                 return ExitCodes.Failure;
+            }
+
+            foreach (var warning in system.StoreWarnings)
+            {
+                await stderr.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
             }
 
             if (system.Recovery is { } recovery)

@@ -46,9 +46,9 @@ internal static class StatusCommand
             {
                 report = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or JsonException)
+            catch (Exception ex) when (StoreErrors.Describe(databasePath, ex) is { } message)
             {
-                await stderr.WriteLineAsync($"error: cannot read the status in {databasePath}: {ex.Message}").ConfigureAwait(false);
+                await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
         }

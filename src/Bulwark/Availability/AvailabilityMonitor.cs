@@ -328,6 +328,7 @@ public sealed class AvailabilityMonitor
                     .GroupBy(r => r.Key, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.Max(r => r.Value), StringComparer.Ordinal),
                 ActiveAlerts = statuses.SelectMany(s => s.ActiveAlerts.Select(a => $"{s.Name}/{a}")).ToArray(),
+                DueNotFired = statuses.SelectMany(s => s.DueAlerts.Where(a => !a.Fired).Select(a => $"{s.Name}/{a.Policy}")).ToArray(),
                 Slos = statuses,
             };
         }
@@ -397,15 +398,7 @@ public sealed class AvailabilityMonitor
             {
                 foreach (var policy in _policies)
                 {
-                    var factor = policy.Factor(slo.Window);
-                    var (longRate, longEvidence) = Burn(slo, now, policy.Long);
-                    var (shortRate, shortEvidence) = Burn(slo, now, policy.Short);
-
-                    // Minimum evidence. Time: the long window holds at least a short window's worth of observed
-                    // time, so a few seconds of data after a start cannot page for three days. Events: the short
-                    // window holds at least MinimumEvents, so one failure out of two requests does not page.
-                    var enough = slo.Sli == SliKind.Events ? shortEvidence >= slo.MinimumEvents : longEvidence >= policy.Short.TotalSeconds;
-                    var firing = longRate > factor && shortRate > factor && enough;
+                    var (firing, factor, longRate, shortRate) = Due(slo, policy, now);
                     var active = _activeAlerts.Contains((slo.Name, policy.Name));
                     if (firing == active)
                     {
@@ -429,6 +422,41 @@ public sealed class AvailabilityMonitor
 
         return events;
     }
+
+    /// <summary>
+    /// Whether <paramref name="policy"/>'s conditions hold now for <paramref name="slo"/>, from the log alone: both
+    /// windows above the factor, with enough evidence. What <see cref="EvaluateAlerts"/> fires on, and what a reader
+    /// compares with the alerts that were fired.
+    /// </summary>
+    private (bool Due, double Factor, double LongRate, double ShortRate) Due(SloDefinition slo, BurnRatePolicy policy, DateTimeOffset now)
+    {
+        var factor = policy.Factor(slo.Window);
+        var (longRate, longEvidence) = Burn(slo, now, policy.Long);
+        var (shortRate, shortEvidence) = Burn(slo, now, policy.Short);
+
+        // Minimum evidence. Time: the long window holds at least a short window's worth of observed
+        // time, so a few seconds of data after a start cannot page for three days. Events: the short
+        // window holds at least MinimumEvents, so one failure out of two requests does not page.
+        var enough = slo.Sli == SliKind.Events ? shortEvidence >= slo.MinimumEvents : longEvidence >= policy.Short.TotalSeconds;
+        return (longRate > factor && shortRate > factor && enough, factor, longRate, shortRate);
+    }
+
+    /// <summary>The alerts whose conditions hold now, evaluated at the time of asking, fired or not.</summary>
+    private DueAlert[] DueAlerts(SloDefinition slo, DateTimeOffset now) => _policies
+        .Select(policy => (policy, due: Due(slo, policy, now)))
+        .Where(p => p.due.Due)
+        .Select(p => new DueAlert
+        {
+            Policy = p.policy.Name,
+            Severity = p.policy.Severity,
+            Factor = p.due.Factor,
+            LongWindow = BurnRatePolicy.Format(p.policy.Long),
+            LongRate = p.due.LongRate,
+            ShortWindow = BurnRatePolicy.Format(p.policy.Short),
+            ShortRate = p.due.ShortRate,
+            Fired = _activeAlerts.Contains((slo.Name, p.policy.Name)),
+        })
+        .ToArray();
 
     private SloStatus Status(SloDefinition slo, DateTimeOffset now)
     {
@@ -460,6 +488,7 @@ public sealed class AvailabilityMonitor
             Unknown = split.Unknown,
             BurnRates = windows.ToDictionary(BurnRatePolicy.Format, w => Burn(slo, now, w).Rate),
             ActiveAlerts = _activeAlerts.Where(a => a.Slo == slo.Name).Select(a => a.Policy).Order(StringComparer.Ordinal).ToArray(),
+            DueAlerts = DueAlerts(slo, now),
         };
     }
 
@@ -487,6 +516,7 @@ public sealed class AvailabilityMonitor
             ErrorBudgetEvents = allowed,
             BurnRates = _policies.SelectMany(p => new[] { p.Long, p.Short }).Distinct().Order().ToDictionary(BurnRatePolicy.Format, w => Burn(slo, now, w).Rate),
             ActiveAlerts = _activeAlerts.Where(a => a.Slo == slo.Name).Select(a => a.Policy).Order(StringComparer.Ordinal).ToArray(),
+            DueAlerts = DueAlerts(slo, now),
         };
     }
 

@@ -124,8 +124,14 @@ public sealed record SloStatus
     /// <summary>Burn rate per alert window (<c>1h</c>, <c>5m</c>, ...).</summary>
     public required IReadOnlyDictionary<string, double> BurnRates { get; init; }
 
-    /// <summary>Alert policies firing now (both windows above their factor).</summary>
+    /// <summary>Alert policies firing now, as recorded in the log (<c>alert_fired</c> without <c>alert_resolved</c>).</summary>
     public required IReadOnlyList<string> ActiveAlerts { get; init; }
+
+    /// <summary>
+    /// Alert policies whose conditions hold now, evaluated from the log when asked, whether or not a running system
+    /// fired them: one with <see cref="DueAlert.Fired"/> false is a page nobody got.
+    /// </summary>
+    public IReadOnlyList<DueAlert> DueAlerts { get; init; } = [];
 }
 
 /// <summary>Every SLO, and the overall verdict.</summary>
@@ -157,6 +163,9 @@ public sealed record AvailabilityReport
 
     /// <summary>Every alert firing now, as <c>slo/policy</c> (for example <c>gateway/page-1h-5m</c>).</summary>
     public IReadOnlyList<string> ActiveAlerts { get; init; } = [];
+
+    /// <summary>Every alert due now that the log does not record as fired, as <c>slo/policy</c>: nobody was alerted.</summary>
+    public IReadOnlyList<string> DueNotFired { get; init; } = [];
 
     /// <summary>Each SLO.</summary>
     public required IReadOnlyList<SloStatus> Slos { get; init; }

@@ -11,7 +11,20 @@ namespace Bulwark.Storage;
 /// </summary>
 internal sealed class SqliteEventStore : IEventStore, IStatusStore
 {
-    private const int SchemaVersion = 1;
+    /// <summary>The schema version this code reads and writes.</summary>
+    internal const int SchemaVersion = 1;
+
+    /// <summary>The data directory is created owner-only: the event log is nobody else's to read.</summary>
+    internal const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// The database file is created owner read-write only; SQLite gives its -wal and -shm files the same mode. Anyone
+    /// who can write it could drop the append-only triggers.
+    /// </summary>
+    internal const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const UnixFileMode GroupOrOther =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private readonly SqliteConnection _writer;
     private readonly string _readConnectionString;
@@ -27,22 +40,46 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
 
     public string DatabasePath { get; }
 
+    /// <summary>
+    /// One line for each of the data directory and the database file whose mode lets anyone but the owner in, with the
+    /// command that fixes it (empty when both are owner-only, and on Windows).
+    /// </summary>
+    public IReadOnlyList<string> PermissionWarnings { get; private init; } = [];
+
     /// <summary>Opens (creating when missing) the store at <paramref name="databasePath"/>, for writing.</summary>
+    /// <exception cref="StoreUnreadableException">The store is not at this code's schema version; it is left untouched.</exception>
     public static async Task<SqliteEventStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default)
     {
         var fullPath = Path.GetFullPath(databasePath);
         var directory = Path.GetDirectoryName(fullPath);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
+        CreatePrivately(directory, fullPath);
+        var warnings = CheckPermissions(directory, fullPath);
 
         var writer = new SqliteConnection(ConnectionString(fullPath, SqliteOpenMode.ReadWriteCreate));
         try
         {
             await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(writer, "PRAGMA busy_timeout = 5000;", cancellationToken).ConfigureAwait(false);
+
+            // Before any pragma or table is written: a store of another version is not this code's to change.
+            var found = await ReadSchemaVersionAsync(writer, cancellationToken).ConfigureAwait(false);
+            if (found is { } version && version != SchemaVersion)
+            {
+                throw StoreUnreadableException.Version(fullPath, version);
+            }
+
+            // A database with tables but no schema_version is someone else's: adding ours would damage it.
+            using (var tables = writer.CreateCommand())
+            {
+                tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table';";
+                if (found is null && Convert.ToInt64(await tables.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
+                {
+                    throw StoreUnreadableException.Version(fullPath, 0);
+                }
+            }
+
             await ExecuteAsync(writer, Pragmas, cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(writer, cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(writer, fullPath, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -50,8 +87,64 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
             throw;
         }
 
-        return new SqliteEventStore(fullPath, writer, ConnectionString(fullPath, SqliteOpenMode.ReadWrite));
+        return new SqliteEventStore(fullPath, writer, ConnectionString(fullPath, SqliteOpenMode.ReadWrite)) { PermissionWarnings = warnings };
     }
+
+    /// <summary>Creates the missing data directory 0700 and the missing database file 0600 (an empty file is an empty database).</summary>
+    private static void CreatePrivately(string? directory, string fullPath)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, DirectoryMode);
+        }
+
+        if (!File.Exists(fullPath))
+        {
+            try
+            {
+                using var created = new FileStream(fullPath, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });
+            }
+            catch (IOException) when (File.Exists(fullPath))
+            {
+                // Created by another process meanwhile: theirs stands.
+            }
+        }
+    }
+
+    private static string[] CheckPermissions(string? directory, string fullPath)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return [];
+        }
+
+        var warnings = new List<string>();
+        if (!string.IsNullOrEmpty(directory) && (File.GetUnixFileMode(directory) & GroupOrOther) != 0)
+        {
+            warnings.Add(Loose("data directory", directory, File.GetUnixFileMode(directory), "700"));
+        }
+
+        if ((File.GetUnixFileMode(fullPath) & GroupOrOther) != 0)
+        {
+            warnings.Add(Loose("database", fullPath, File.GetUnixFileMode(fullPath), "600"));
+        }
+
+        return [.. warnings];
+    }
+
+    private static string Loose(string what, string path, UnixFileMode mode, string wanted) => string.Create(CultureInfo.InvariantCulture,
+        $"the {what} {path} has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: others than its owner can {(what == "database" ? "read the event log" : "reach the event log")}" +
+        $"{((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0 ? " and change it" : "")}; fix it with: chmod {wanted} '{path}'");
 
     /// <summary>
     /// Opens an existing store to read it from another process (the CLI). Throws
@@ -72,10 +165,10 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "PRAGMA busy_timeout = 5000;", cancellationToken).ConfigureAwait(false);
-            var version = await ReadSchemaVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+            var version = await ReadSchemaVersionAsync(connection, cancellationToken).ConfigureAwait(false) ?? 0;
             if (version != SchemaVersion)
             {
-                throw new InvalidDataException($"{fullPath}: store schema version {version}, this Bulwark reads version {SchemaVersion}");
+                throw StoreUnreadableException.Version(fullPath, version);
             }
         }
         catch
@@ -217,7 +310,15 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT json FROM status WHERE id = 1;";
             var json = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-            return json is null ? null : JsonSerializer.Deserialize<StatusReport>(json, BulwarkJson.Options);
+            try
+            {
+                return json is null ? null : JsonSerializer.Deserialize<StatusReport>(json, BulwarkJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                throw new StoreUnreadableException(
+                    $"the status row in {DatabasePath} is malformed ({ex.Message.Split(" | ")[0]}); the events are not affected, and the next 'bulwark run' rewrites it", ex);
+            }
         }
     }
 
@@ -256,8 +357,9 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
         DefaultTimeout = 5,
     }.ToString();
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task MigrateAsync(SqliteConnection connection, string path, CancellationToken cancellationToken)
     {
+
         await ExecuteAsync(connection, """
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -287,19 +389,27 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
             COMMIT;
             """, cancellationToken).ConfigureAwait(false);
 
-        var version = await ReadSchemaVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        var version = await ReadSchemaVersionAsync(connection, cancellationToken).ConfigureAwait(false) ?? 0;
         if (version != SchemaVersion)
         {
-            throw new InvalidDataException($"store schema version {version}, this Bulwark writes version {SchemaVersion}");
+            throw StoreUnreadableException.Version(path, version);
         }
     }
 
-    private static async Task<long> ReadSchemaVersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>The store's schema version: null when it has no schema_version table (a new, empty file), 0 when the table is empty.</summary>
+    private static async Task<long?> ReadSchemaVersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
+        using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';";
+        if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+        {
+            return null;
+        }
+
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT version FROM schema_version LIMIT 1;";
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is null ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)

@@ -131,6 +131,72 @@ public sealed class AvailabilityCommandsTests : IDisposable
         Assert.Contains("--by", stderr);
     }
 
+    /// <summary>
+    /// Started 2 h ago and healthy, web (critical) failed for the last 30 min: a burn of about 500x over 1 h. The run
+    /// died a minute ago without recording its stop; alertFired says whether it fired the page before it did.
+    /// </summary>
+    private async Task SeedBurningAsync(bool alertFired)
+    {
+        await using var store = await SqliteEventStore.OpenAsync(_dir.File(BulwarkDefaults.DatabaseFileName));
+        var start = _now - TimeSpan.FromHours(2);
+        await store.AppendAsync(new SafetyEvent
+        {
+            Time = start, Kind = EventKinds.Started, Subject = "system",
+            Evidence = """{"components":[{"name":"web","criticality":"Critical","checks":["http"]}]}""",
+        });
+        await store.AppendAsync(Transition(start, "web", "Unknown", "Healthy"));
+        await store.AppendAsync(Transition(start, "system", "Unknown", "Healthy"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromMinutes(30), "web", "Healthy", "Failed"));
+        await store.AppendAsync(Transition(_now - TimeSpan.FromMinutes(30), "system", "Healthy", "Failed"));
+        if (alertFired)
+        {
+            await store.AppendAsync(new SafetyEvent
+            {
+                Time = _now - TimeSpan.FromMinutes(25), Kind = Availability.AvailabilityEventKinds.AlertFired, Subject = "web", Cause = "page-1h-5m", Actor = "bulwark",
+            });
+        }
+
+        await store.WriteStatusAsync(new StatusReport { UpdatedAt = _now - TimeSpan.FromMinutes(1), System = SafetyState.Failed, SystemSince = _now - TimeSpan.FromMinutes(30), ProcessId = 4242, Components = [] });
+    }
+
+    [Fact]
+    public async Task Sla_ABurningBudgetNobodyAlertedOn_ShowsTheAlertAsDueNotFired()
+    {
+        await SeedBurningAsync(alertFired: false);
+
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("page-1h-5m (due, not fired: no evaluator running)", stdout);
+        var line = Assert.Single(stdout.Split('\n'), l => l.StartsWith("ALERT web/page-1h-5m (page) due, not fired: no evaluator running: burn rate 4", StringComparison.Ordinal));
+        Assert.Contains("x over 1h and 1000x over 5m, above 14.4x; nobody was alerted: start 'bulwark run'", line);
+
+        var (_, json, _) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path, "--json");
+        using var doc = JsonDocument.Parse(json);
+        Assert.False(doc.RootElement.GetProperty("evaluatorRunning").GetBoolean());
+        Assert.Contains("web/page-1h-5m", doc.RootElement.GetProperty("dueNotFired").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(doc.RootElement.GetProperty("activeAlerts").EnumerateArray());
+        var web = doc.RootElement.GetProperty("slos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "web");
+        var due = web.GetProperty("dueAlerts").EnumerateArray().Single(a => a.GetProperty("policy").GetString() == "page-1h-5m");
+        Assert.False(due.GetProperty("fired").GetBoolean());
+        Assert.InRange(due.GetProperty("longRate").GetDouble(), 450, 510); // 29 of 59 observed minutes bad, over 0.001
+    }
+
+    [Fact]
+    public async Task Sla_AnAlertThatWasFired_IsActive_NotDueNotFired()
+    {
+        await SeedBurningAsync(alertFired: true);
+
+        var (exit, json, stderr) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path, "--json");
+
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Contains("web/page-1h-5m", doc.RootElement.GetProperty("activeAlerts").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("web/page-1h-5m", doc.RootElement.GetProperty("dueNotFired").EnumerateArray().Select(e => e.GetString()));
+        var (_, text, _) = await CliRunner.RunAsync("sla", "--data-dir", _dir.Path);
+        Assert.DoesNotContain("ALERT web/page-1h-5m", text);
+    }
+
     [Fact]
     public async Task SloRules_FollowTheConfiguredSlos_AndPassPromtool()
     {

@@ -104,7 +104,7 @@ public sealed class FailoverCommandsTests : IDisposable
     [Theory]
     [InlineData(new[] { "--group", "nope", "--to", "b" }, "no failover group named 'nope' (configured: engines)")]
     [InlineData(new[] { "--group", "engines", "--to", "b c" }, "--to must be a replica name")]
-    [InlineData(new[] { "--group", "engines", "--to", "b", "--timeout", "soon" }, "--timeout must be a duration")]
+    [InlineData(new[] { "--group", "engines", "--to", "b", "--timeout", "soon" }, "--timeout: 'soon' is not a duration")]
     public async Task Switchover_BadArguments_AreUsageErrors_NamingTheArgument(string[] args, string message)
     {
         var result = await CliRunner.RunAsync(["failover", "switchover", .. args, "-c", ConfigFile()]);
