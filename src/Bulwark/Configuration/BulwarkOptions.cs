@@ -12,7 +12,10 @@ public sealed class BulwarkOptions
     /// <summary>Longest acceptable recovery, in seconds. Default 60.</summary>
     public double MaxRecoveryTimeSeconds { get; set; } = BulwarkDefaults.MaxRecoveryTimeSeconds;
 
-    /// <summary>Spare replicas promised (N+k). Default 3.</summary>
+    /// <summary>
+    /// Spare replicas promised (N+k). Default 3. Not read by anything yet (RedundancyValidator, issue 13): a file's
+    /// <c>redundancyLevel</c> is refused until it is.
+    /// </summary>
     public int RedundancyLevel { get; set; } = BulwarkDefaults.RedundancyLevel;
 
     /// <summary>Default interval between two runs of a check, in seconds. Default 5.</summary>

@@ -450,7 +450,7 @@ internal sealed class BulwarkOptionsBinder
 
     /// <summary>A key written with nothing under it: <c>key:</c>, <c>key: ~</c>, <c>key: null</c>.</summary>
     private static bool IsEmpty(Node node) =>
-        node.Configuration is IConfigurationSection && string.IsNullOrEmpty(node.Value) && !node.Configuration.GetChildren().Any();
+        node.Path.Length > 0 && string.IsNullOrEmpty(node.Value) && !node.Configuration.GetChildren().Any();
 
     private void Error(Node node, string message) => _errors.Add(new OptionsError(node.Path, message));
 
