@@ -80,7 +80,7 @@ internal static class BulwarkConfiguration
     public static (BulwarkOptions Options, IReadOnlyList<OptionsError> Errors) Bind(IConfiguration configuration, IConfigurationProvider? file = null)
     {
         var binder = BulwarkOptionsBinder.Bind(configuration, file);
-        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).ToList();
+        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).Concat(BindRedundancy(configuration, binder.Options)).ToList();
 
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.
         var semanticErrors = BulwarkOptionsValidator.Validate(binder.Options)
@@ -112,6 +112,20 @@ internal static class BulwarkConfiguration
         var (recovery, errors) = Bulwark.Recovery.RecoveryConfigurationBinder.Bind(section);
         options.Recovery = recovery;
         Bulwark.Recovery.SupervisedComponents.AddTo(options);
+        return errors;
+    }
+
+    /// <summary>The <c>redundancy:</c> section, by its own binder.</summary>
+    private static IReadOnlyList<OptionsError> BindRedundancy(IConfiguration configuration, BulwarkOptions options)
+    {
+        var section = configuration.GetSection("redundancy");
+        if (!section.Exists())
+        {
+            return [];
+        }
+
+        var (redundancy, errors) = Bulwark.Redundancy.RedundancyConfigurationBinder.Bind(section);
+        options.Redundancy = redundancy;
         return errors;
     }
 

@@ -42,6 +42,12 @@ public sealed class BulwarkOptions
     /// </summary>
     public Bulwark.Recovery.RecoveryOptions? Recovery { get; set; }
 
+    /// <summary>
+    /// The redundancy topology (the <c>redundancy:</c> section): services, replicas, placement, dependencies, N and k;
+    /// null means none, and <c>ValidateRedundancy()</c> reports nothing to check.
+    /// </summary>
+    public Bulwark.Redundancy.RedundancyOptions? Redundancy { get; set; }
+
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
 }

@@ -90,6 +90,7 @@ internal static class BulwarkOptionsValidator
         ValidateAvailability(errors, options);
         FailoverOptionsValidator.Validate(errors, options);
         Bulwark.Recovery.RecoveryOptionsValidator.Validate(errors, options);
+        Bulwark.Redundancy.RedundancyOptionsValidator.Validate(errors, options);
 
         // Code-built options: the gate's own rules (a file's trading section is checked when it is bound).
         if (options.Trading is { } trading)
