@@ -21,6 +21,7 @@ internal static class BulwarkCli
         root.Subcommands.Add(AvailabilityCommands.Slo(stdout, stderr));
         root.Subcommands.Add(FailoverCommands.Create(stdout, stderr));
         root.Subcommands.Add(RecoverCommands.Create(stdout, stderr));
+        root.Subcommands.Add(RedundancyCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

@@ -58,11 +58,12 @@ internal static class RedundancyEvaluator
         }
 
         SinglePointFindings(services, healthy, findings);
+        var tightest = results.MinBy(r => r.Level - r.Required)!;
         return new RedundancyReport
         {
             At = now,
-            Level = results.Min(r => r.Level),
-            Required = requiredLevel,
+            Level = tightest.Level,
+            Required = tightest.Required,
             Met = results.TrueForAll(r => r.Met),
             Services = results,
             Findings = [.. findings.OrderByDescending(f => f.Severity)],

@@ -1,18 +1,19 @@
 namespace Bulwark.Redundancy;
 
 /// <summary>
-/// The answer of <c>ValidateRedundancy()</c> (the record's shape): the level reached (the lowest of the services'
-/// healthy − N), the level required (<c>redundancyLevel</c>), whether every service reaches its own N+k, and every finding.
+/// The answer of <c>ValidateRedundancy()</c> (the record's shape): the level reached and the level required of the
+/// tightest service (the one with the least margin, healthy − N − k), whether every service reaches its own N+k, and
+/// every finding. With no topology, the level required is <c>redundancyLevel</c> and it is not met.
 /// </summary>
 public sealed record RedundancyReport
 {
     /// <summary>When it was evaluated.</summary>
     public required DateTimeOffset At { get; init; }
 
-    /// <summary>The lowest level any service reached (N+level); negative when a service is below N.</summary>
+    /// <summary>The level the tightest service reached (N+level); negative when it is below N.</summary>
     public required int Level { get; init; }
 
-    /// <summary>The level promised (<c>redundancyLevel</c>, services may set their own).</summary>
+    /// <summary>The level the tightest service must keep (its k: its own level, else <c>redundancyLevel</c>).</summary>
     public required int Required { get; init; }
 
     /// <summary>True when every service has at least N + k healthy replicas (false with no topology).</summary>
