@@ -22,6 +22,7 @@ internal static class BulwarkCli
         root.Subcommands.Add(FailoverCommands.Create(stdout, stderr));
         root.Subcommands.Add(RecoverCommands.Create(stdout, stderr));
         root.Subcommands.Add(RedundancyCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DrillCommands.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

@@ -317,7 +317,7 @@ public sealed class SafetySystem : IAsyncDisposable
         }
 
         StartRouting(failover);
-        foreach (var group in failover.Groups.Where(g => g.Strategy == FailoverStrategy.ActivePassive))
+        foreach (var group in failover.Groups.Where(g => g.Strategy == FailoverStrategy.ActivePassive && !g.Observe))
         {
             var elector = new LeaderElector(leases, group.Name, failover.Replica, group.ToElectorOptions(), _time);
             _failover.Track(elector);

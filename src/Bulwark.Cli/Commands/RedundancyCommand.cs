@@ -72,54 +72,76 @@ internal static class RedundancyCommand
     /// </summary>
     internal static async Task<RedundancyReport> EvaluateAsync(BulwarkOptions options, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var validator = new RedundancyValidator(options);
-        var status = await ReadStatusAsync(options, stderr, cancellationToken).ConfigureAwait(false);
-        IReadOnlyDictionary<string, string> leaders = new Dictionary<string, string>();
-        if (options.Failover is not null && validator.Groups.Any())
-        {
-            try
-            {
-                var leases = await Coordinators.OpenAsync(options, cancellationToken).ConfigureAwait(false);
-                await using (leases.ConfigureAwait(false))
-                {
-                    leaders = await validator.ReadLeadersAsync(leases, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                await stderr.WriteLineAsync($"warning: cannot read the leases ({Coordinators.Describe(options)}): {ex.Message}; no leader is known").ConfigureAwait(false);
-            }
-        }
-
-        return validator.Evaluate(name => status?.Components.FirstOrDefault(c => c.Name == name), leaders, TimeProvider.System.GetUtcNow());
-    }
-
-    private static async Task<StatusReport?> ReadStatusAsync(BulwarkOptions options, TextWriter stderr, CancellationToken cancellationToken)
-    {
         var path = Path.GetFullPath(Path.Combine(options.DataDirectory, BulwarkDefaults.DatabaseFileName));
+        Storage.SqliteEventStore? store = null;
         if (!File.Exists(path))
         {
             await stderr.WriteLineAsync($"warning: no store at {path}: no component state is known (is 'bulwark run' running?)").ConfigureAwait(false);
-            return null;
+        }
+        else
+        {
+            store = await StoreReader.OpenAsync(path, stderr, cancellationToken).ConfigureAwait(false);
         }
 
-        if (await StoreReader.OpenAsync(path, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
+        var leases = await OpenLeasesAsync(options, new RedundancyValidator(options), stderr, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await EvaluateAsync(options, store, leases, stderr, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (leases is not null)
+            {
+                await leases.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (store is not null)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The coordinator when the topology names a failover group; null (said on stderr) when it cannot be opened.</summary>
+    internal static async Task<ILeaseCoordinator?> OpenLeasesAsync(BulwarkOptions options, RedundancyValidator validator, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (options.Failover is null || !validator.Groups.Any())
         {
             return null;
         }
 
-        await using (store.ConfigureAwait(false))
+        try
+        {
+            return await Coordinators.OpenAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"warning: cannot open the lease coordinator ({Coordinators.Describe(options)}): {ex.Message}; no leader is known").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Evaluates from an open store (its latest status) and coordinator, either of which may be missing.</summary>
+    internal static async Task<RedundancyReport> EvaluateAsync(
+        BulwarkOptions options, Storage.SqliteEventStore? store, ILeaseCoordinator? leases, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var validator = new RedundancyValidator(options);
+        StatusReport? status = null;
+        if (store is not null)
         {
             try
             {
-                return await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
+                status = await store.ReadStatusAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or JsonException)
             {
-                await stderr.WriteLineAsync($"warning: cannot read the status in {path}: {ex.Message}; no component state is known").ConfigureAwait(false);
-                return null;
+                await stderr.WriteLineAsync($"warning: cannot read the status: {ex.Message}; no component state is known").ConfigureAwait(false);
             }
         }
+
+        var now = TimeProvider.System.GetUtcNow();
+        var leaders = await validator.ReadLeadersAsync(leases, now, cancellationToken).ConfigureAwait(false);
+        return validator.Evaluate(name => status?.Components.FirstOrDefault(c => c.Name == name), leaders, now);
     }
 
     internal static string Describe(RedundancyReport report)

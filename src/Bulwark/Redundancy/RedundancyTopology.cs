@@ -5,7 +5,7 @@ namespace Bulwark.Redundancy;
 /// <summary>One replica as the checks see it: placement resolved (its own, else its service's) and its health source.</summary>
 internal sealed record ReplicaTopology(
     string Service, string Name, ReplicaRole Role, string Host, string Zone, string Region, string? Component, string? PidFile,
-    string? StartCommand, IReadOnlyList<string> StartArgs);
+    string? StartCommand, IReadOnlyList<string> StartArgs, bool Supervised = false);
 
 /// <summary>One service as the checks see it: N, k and its replicas, derived ones included.</summary>
 internal sealed record ServiceTopology(
@@ -37,11 +37,11 @@ internal static class RedundancyTopology
             }
 
             var replicas = Derived(options, service)
-                .Select(d => (d.Name, d.Component, d.PidFile, Listed: service.Replicas.FirstOrDefault(r => r?.Name == d.Name)))
+                .Select(d => (d.Name, d.Component, d.PidFile, Listed: service.Replicas.FirstOrDefault(r => r?.Name == d.Name), Supervised: service.Process is not null))
                 .ToList();
             replicas.AddRange(service.Replicas
                 .Where(r => r is not null && !replicas.Any(d => d.Name == r.Name))
-                .Select(r => (r.Name, (string?)null, (string?)null, (RedundantReplicaOptions?)r)));
+                .Select(r => (r.Name, (string?)null, (string?)null, (RedundantReplicaOptions?)r, false)));
             services.Add(new ServiceTopology(
                 service.Name, service.Type, service.Capacity, service.Level ?? options.RedundancyLevel, [.. service.DependsOn], service.Trading,
                 service.FailoverGroup, service.BelowCapacity,
@@ -50,7 +50,7 @@ internal static class RedundancyTopology
                     r.Listed?.Host ?? service.Host ?? "", r.Listed?.Zone ?? service.Zone ?? "", r.Listed?.Region ?? service.Region ?? "",
                     r.Listed?.Component ?? r.Component,
                     r.Listed?.PidFile is { } pid ? Path.Combine(options.DataDirectory, pid) : r.PidFile,
-                    r.Listed?.StartCommand, [.. r.Listed?.StartArgs ?? []])).ToList()));
+                    r.Listed?.StartCommand, [.. r.Listed?.StartArgs ?? []], r.Supervised)).ToList()));
         }
 
         return services;
