@@ -142,6 +142,17 @@ public sealed class RedundancyConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void ObservedFailoverGroup_IsRead_AndOnlyActivePassive()
+    {
+        var observed = ConfigurationFiles.Valid + "failover:\n  replica: r1\n  groups:\n    - { name: engines, observe: true }\n";
+        Assert.True(_files.LoadValid(observed).Failover!.Groups[0].Observe);
+
+        _files.LoadSingleError(
+            ConfigurationFiles.Valid + "failover:\n  replica: r1\n  groups:\n    - { name: p, strategy: active-active, observe: true, replicas: [{ name: gateway, address: a }] }\n",
+            "failover.groups[0].observe", "only an active-passive group can be observed");
+    }
+
+    [Fact]
     public void DependencyCycle_IsRefused_NamingTheCycle()
     {
         var yaml = ConfigurationFiles.Valid + """
