@@ -80,7 +80,7 @@ internal sealed class RedundancyConfigurationBinder : SectionBinder
     private RedundantReplicaOptions Replica(Node node)
     {
         var replica = new RedundantReplicaOptions();
-        if (!Keys(node, "name", "role", "host", "zone", "region", "component", "pidFile", "startCommand", "startArgs"))
+        if (!Keys(node, "name", "role", "host", "zone", "region", "component", "pidFile", "startCommand", "startArgs", "dryStartArgs"))
         {
             return replica;
         }
@@ -94,6 +94,11 @@ internal sealed class RedundancyConfigurationBinder : SectionBinder
         Text(node, "pidFile", v => replica.PidFile = v);
         Text(node, "startCommand", v => replica.StartCommand = v);
         TextList(node, "startArgs", replica.StartArgs);
+        if (node.Child("dryStartArgs") is not null)
+        {
+            replica.DryStartArgs = new List<string>();
+            TextList(node, "dryStartArgs", replica.DryStartArgs);
+        }
         return replica;
     }
 }

@@ -15,7 +15,7 @@ internal static class RedundancyEvaluator
 {
     public static RedundancyReport Evaluate(
         IReadOnlyList<ServiceTopology> services, Func<ReplicaTopology, ReplicaObservation> observe, IReadOnlyDictionary<string, string> leaders,
-        Func<string, bool> commandResolves, DateTimeOffset now, int requiredLevel)
+        Func<string, bool> commandResolves, DateTimeOffset now, int requiredLevel, Func<ReplicaTopology, string?>? dryStart = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(observe);
@@ -37,7 +37,7 @@ internal static class RedundancyEvaluator
             var up = new List<ReplicaTopology>();
             foreach (var replica in service.Replicas)
             {
-                var (ok, evidence) = Observe(service, replica, leader, observe, commandResolves, findings);
+                var (ok, evidence) = Observe(service, replica, leader, observe, commandResolves, dryStart, findings);
                 if (ok)
                 {
                     up.Add(replica);
@@ -92,7 +92,7 @@ internal static class RedundancyEvaluator
 
     private static (bool Healthy, string Evidence) Observe(
         ServiceTopology service, ReplicaTopology replica, string? leader, Func<ReplicaTopology, ReplicaObservation> observe,
-        Func<string, bool> commandResolves, List<RedundancyFinding> findings)
+        Func<string, bool> commandResolves, Func<ReplicaTopology, string?>? dryStart, List<RedundancyFinding> findings)
     {
         var subject = $"{service.Name}/{replica.Name}";
         var standby = replica.Role == ReplicaRole.Standby || (service.FailoverGroup is not null && leader is not null && replica.Name != leader);
@@ -102,7 +102,18 @@ internal static class RedundancyEvaluator
             var command = replica.StartCommand ?? "";
             if (commandResolves(command))
             {
-                return (true, $"cold standby, start command '{command}' resolves");
+                if (replica.DryStartArgs is null || dryStart is null)
+                {
+                    return (true, $"cold standby, start command '{command}' resolves");
+                }
+
+                if (dryStart(replica) is not { } failure)
+                {
+                    return (true, $"cold standby, dry start of '{command}' passed");
+                }
+
+                findings.Add(new(FindingSeverity.Warning, "standby-not-ready", subject, $"cold standby's dry start failed: {failure}"));
+                return (false, $"dry start failed: {failure}");
             }
 
             findings.Add(new(FindingSeverity.Warning, "standby-not-ready", subject,

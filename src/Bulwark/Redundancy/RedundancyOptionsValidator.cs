@@ -228,6 +228,11 @@ internal static class RedundancyOptionsValidator
         {
             errors.Add(new(OptionsPath.Key(at, "startArgs"), "needs startCommand"));
         }
+
+        if (replica.StartCommand is null && replica.DryStartArgs is not null)
+        {
+            errors.Add(new(OptionsPath.Key(at, "dryStartArgs"), "needs startCommand"));
+        }
     }
 
     private static void ValidateCycles(List<OptionsError> errors, RedundancyOptions redundancy, Dictionary<string, int> names)

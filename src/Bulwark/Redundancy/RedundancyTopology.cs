@@ -5,7 +5,7 @@ namespace Bulwark.Redundancy;
 /// <summary>One replica as the checks see it: placement resolved (its own, else its service's) and its health source.</summary>
 internal sealed record ReplicaTopology(
     string Service, string Name, ReplicaRole Role, string Host, string Zone, string Region, string? Component, string? PidFile,
-    string? StartCommand, IReadOnlyList<string> StartArgs, bool Supervised = false);
+    string? StartCommand, IReadOnlyList<string> StartArgs, bool Supervised = false, IReadOnlyList<string>? DryStartArgs = null);
 
 /// <summary>One service as the checks see it: N, k and its replicas, derived ones included.</summary>
 internal sealed record ServiceTopology(
@@ -50,7 +50,8 @@ internal static class RedundancyTopology
                     r.Listed?.Host ?? service.Host ?? "", r.Listed?.Zone ?? service.Zone ?? "", r.Listed?.Region ?? service.Region ?? "",
                     r.Listed?.Component ?? r.Component,
                     r.Listed?.PidFile is { } pid ? Path.Combine(options.DataDirectory, pid) : r.PidFile,
-                    r.Listed?.StartCommand, [.. r.Listed?.StartArgs ?? []], r.Supervised)).ToList()));
+                    r.Listed?.StartCommand, [.. r.Listed?.StartArgs ?? []], r.Supervised,
+                    r.Listed?.DryStartArgs is { } dry ? [.. dry] : null)).ToList()));
         }
 
         return services;

@@ -36,7 +36,7 @@ internal sealed class RedundancyValidator
         return RedundancyEvaluator.Evaluate(
             Services,
             r => ReplicaProbe.Observe(r, components, groups.TryGetValue(r, out var g) && g is not null ? leaders.GetValueOrDefault(g) : null, groups.GetValueOrDefault(r), now, StaleAfter),
-            leaders, ReplicaProbe.CommandResolves, now, _options.RedundancyLevel);
+            leaders, ReplicaProbe.CommandResolves, now, _options.RedundancyLevel, ReplicaProbe.DryStart);
     }
 
     /// <summary>The holder of each named group's lease while it is valid; a group nobody leads (or that cannot be read) is absent.</summary>

@@ -29,4 +29,10 @@ public sealed class RedundantReplicaOptions
 
     /// <summary>Arguments of <see cref="StartCommand"/>.</summary>
     public IList<string> StartArgs { get; } = new List<string>();
+
+    /// <summary>
+    /// Arguments of a dry start: when set, <see cref="StartCommand"/> is run with them at each evaluation and the standby
+    /// counts only when it exits 0 within 5 s (for example <c>[--check-config]</c>).
+    /// </summary>
+    public IList<string>? DryStartArgs { get; set; }
 }

@@ -98,6 +98,34 @@ internal static class ReplicaProbe
         }
     }
 
+    /// <summary>Runs a cold standby's start command with its dry-start arguments (no shell, 5 s at most): null when it exits 0, else why not.</summary>
+    public static string? DryStart(ReplicaTopology replica)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(replica.StartCommand!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in replica.DryStartArgs ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(info)!;
+            var drained = Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+            if (!process.WaitForExit(TimeSpan.FromSeconds(5)))
+            {
+                process.Kill(entireProcessTree: true);
+                return "did not exit within 5 s";
+            }
+
+            drained.Wait(TimeSpan.FromSeconds(1));
+            return process.ExitCode == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"exited with {process.ExitCode}");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>True when <paramref name="command"/> is an executable file, or a program found on PATH.</summary>
     public static bool CommandResolves(string command)
     {

@@ -109,6 +109,21 @@ public sealed class CraftedTopologyTests
     }
 
     [Fact]
+    public void ColdStandby_WithADryStart_CountsOnlyWhenItPasses()
+    {
+        var standby = Replica("cold", "h2", "z2", "us", ReplicaRole.Standby) with { StartCommand = "/bin/sh", DryStartArgs = ["-c", "exit 0"] };
+        ServiceTopology Topology(ReplicaTopology cold) =>
+            Service("engines", RedundancyType.ColdStandby, 1, 1, [], Replica("e1", "h1", "z1", "eu"), cold);
+
+        var passing = RedundancyEvaluator.Evaluate([Topology(standby)], _ => new(true, "Healthy"), new Dictionary<string, string>(), ReplicaProbe.CommandResolves, Now, 1, ReplicaProbe.DryStart);
+        var failing = RedundancyEvaluator.Evaluate([Topology(standby with { DryStartArgs = ["-c", "exit 3"] })], _ => new(true, "Healthy"), new Dictionary<string, string>(), ReplicaProbe.CommandResolves, Now, 1, ReplicaProbe.DryStart);
+
+        Assert.Equal((1, "cold standby, dry start of '/bin/sh' passed"), (passing.Level, passing.Services[0].Replicas[1].Evidence));
+        Assert.Equal(0, failing.Level);
+        Assert.Contains("warning standby-not-ready engines/cold: cold standby's dry start failed: exited with 3", failing.Findings.Select(f => f.ToString()));
+    }
+
+    [Fact]
     public void FailoverGroupFollowers_AreStandbys_WhoseReadinessIsChecked()
     {
         var service = Service("engines", RedundancyType.ActivePassive, 1, 1, [], Replica("r1", "h1", "z1", "eu"), Replica("r2", "h2", "z2", "us")) with { FailoverGroup = "engines" };

@@ -125,6 +125,7 @@ public sealed class RedundancyConfigurationTests : IDisposable
     [InlineData("redundancy:\n  services:\n    - name: a\n      replicas: []\n", "redundancy.services[0].replicas", "at least one replica is required")]
     [InlineData("redundancy:\n  services:\n    - { name: a, failoverGroup: g, host: h, zone: z, region: r, replicas: [{ name: x }] }\n", "redundancy.services[0].failoverGroup", "there is no failover section")]
     [InlineData("redundancy:\n  services:\n    - { name: a, type: coldStandby, host: h, zone: z, region: r, replicas: [{ name: x, role: standby, component: gateway }] }\n", "redundancy.services[0].replicas[0].startCommand", "is required for a cold standby")]
+    [InlineData("redundancy:\n  services:\n    - { name: a, host: h, zone: z, region: r, replicas: [{ name: x, component: gateway, dryStartArgs: [--check] }] }\n", "redundancy.services[0].replicas[0].dryStartArgs", "needs startCommand")]
     public void BadSection_IsRefused_WithItsFieldPath(string section, string path, string message) =>
         _files.LoadSingleError(ConfigurationFiles.Valid + section, path, message);
 
