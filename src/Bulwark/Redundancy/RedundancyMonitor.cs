@@ -49,7 +49,11 @@ internal sealed class RedundancyMonitor : IAsyncDisposable
     public RedundancyReport? Latest => Volatile.Read(ref _latest);
 
     /// <summary>Evaluates now from the last leases read (no I/O): the library's <c>ValidateRedundancy()</c>.</summary>
-    public RedundancyReport EvaluateNow() => _validator.Evaluate(Component, Volatile.Read(ref _leaders), _time.GetUtcNow());
+    public RedundancyReport EvaluateNow()
+    {
+        var components = _manager.GetStatus().Components.ToDictionary(c => c.Name, StringComparer.Ordinal); // one snapshot per evaluation
+        return _validator.Evaluate(name => components.GetValueOrDefault(name), Volatile.Read(ref _leaders), _time.GetUtcNow());
+    }
 
     public void Start() => _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
 
@@ -79,9 +83,6 @@ internal sealed class RedundancyMonitor : IAsyncDisposable
             _serial.Release();
         }
     }
-
-    private ComponentStatus? Component(string name) =>
-        _manager.ComponentNames.Contains(name) ? _manager.GetStatus().Components.FirstOrDefault(c => c.Name == name) : null;
 
     private async Task RecordAsync(RedundancyReport report, CancellationToken cancellationToken)
     {
