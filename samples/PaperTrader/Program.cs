@@ -10,7 +10,13 @@ using Bulwark.Trading;
 // term's fencing token. Usage:
 //   PaperTrader --replica ID --backend sqlite|postgres|etcd --coordinator FILE|CONNSTR|ENDPOINTS --venue URL
 //               [--group engines] [--ttl-ms 1000] [--margin-ms 300] [--renew-ms 200] [--retry-ms 50] [--interval-ms 5]
+// Supervised by Bulwark (recovery.processes with replicas: N), each copy gets BULWARK_REPLICA=i and is replica ID.i.
 var replica = Arg("--replica") ?? throw new ArgumentException("--replica is required");
+if (Environment.GetEnvironmentVariable("BULWARK_REPLICA") is { Length: > 0 } index)
+{
+    replica = $"{replica}.{index}";
+}
+
 var backend = Arg("--backend") ?? "sqlite";
 var coordinatorAddress = Arg("--coordinator") ?? throw new ArgumentException("--coordinator is required");
 var venue = new Uri(Arg("--venue") ?? throw new ArgumentException("--venue is required"));

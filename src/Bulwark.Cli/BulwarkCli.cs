@@ -21,6 +21,8 @@ internal static class BulwarkCli
         root.Subcommands.Add(AvailabilityCommands.Slo(stdout, stderr));
         root.Subcommands.Add(FailoverCommands.Create(stdout, stderr));
         root.Subcommands.Add(RecoverCommands.Create(stdout, stderr));
+        root.Subcommands.Add(RedundancyCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DrillCommands.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
         return root;
     }

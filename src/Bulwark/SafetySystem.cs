@@ -41,6 +41,7 @@ public sealed class SafetySystem : IAsyncDisposable
     private ILeaseCoordinator? _ownedLeases;
     private FailoverManager? _failover;
     private RecoverySystem? _recovery;
+    private Bulwark.Redundancy.RedundancyMonitor? _redundancy;
     private CancellationTokenSource? _availabilityStopping;
     private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
@@ -140,6 +141,19 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>The recovery-time SLA over every recorded failover (the record's <c>validate_recovery_time_sla</c>).</summary>
     public RecoveryTimeReport ValidateRecoveryTimeSla() =>
         _failover?.ValidateRecoveryTimeSla() ?? RecoveryTimeReport.From([], TimeSpan.FromSeconds(_options.MaxRecoveryTimeSeconds));
+
+    /// <summary>
+    /// Redundancy now (the record's <c>validate_redundancy</c>): the level reached (the lowest healthy − N of the
+    /// services), the level required, whether every service has N + k healthy replicas, and every finding (single points
+    /// of failure, spread, standby readiness), from live component health, pid files and the last leases read.
+    /// Without a <c>redundancy:</c> section it is not met and says so. Available once started.
+    /// </summary>
+    public Bulwark.Redundancy.RedundancyReport ValidateRedundancy() =>
+        _redundancy?.EvaluateNow() ?? new Bulwark.Redundancy.RedundancyValidator(_options).Evaluate(_ => null, new Dictionary<string, string>(), _time.GetUtcNow());
+
+    /// <summary>Like <see cref="ValidateRedundancy"/>, reading the leases first, and recording the events a change of level calls for.</summary>
+    public async Task<Bulwark.Redundancy.RedundancyReport> ValidateRedundancyAsync(CancellationToken cancellationToken = default) =>
+        _redundancy is null ? ValidateRedundancy() : await _redundancy.RefreshAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>SLOs, error budgets, burn-rate alerts and incidents, rebuilt from the event log. Available once started.</summary>
     public AvailabilityMonitor Availability => _availability ?? throw new InvalidOperationException("Start the safety system first.");
@@ -263,6 +277,14 @@ public sealed class SafetySystem : IAsyncDisposable
             await StartFailoverAsync(failover, store, cancellationToken).ConfigureAwait(false);
         }
 
+        if (_options.Redundancy is { } redundancy)
+        {
+            _redundancy = new Bulwark.Redundancy.RedundancyMonitor(
+                new Bulwark.Redundancy.RedundancyValidator(_options), redundancy, _manager, store, _ownedLeases ?? _suppliedLeases, _trading?.Gate, _time,
+                _loggerFactory.CreateLogger<Bulwark.Redundancy.RedundancyMonitor>());
+            _redundancy.Start();
+        }
+
         // Driven by the store alone (not by live notifications, which could overtake a catch-up read), so the
         // history after a restart is the history before it.
         _availability = await AvailabilityMonitor.ReplayAsync(_options, store, _time, cancellationToken).ConfigureAwait(false);
@@ -304,7 +326,7 @@ public sealed class SafetySystem : IAsyncDisposable
         }
 
         StartRouting(failover);
-        foreach (var group in failover.Groups.Where(g => g.Strategy == FailoverStrategy.ActivePassive))
+        foreach (var group in failover.Groups.Where(g => g.Strategy == FailoverStrategy.ActivePassive && !g.Observe))
         {
             var elector = new LeaderElector(leases, group.Name, failover.Replica, group.ToElectorOptions(), _time);
             _failover.Track(elector);
@@ -435,6 +457,11 @@ public sealed class SafetySystem : IAsyncDisposable
             await _availabilityStopping.CancelAsync().ConfigureAwait(false);
             await _availabilityLoop!.ConfigureAwait(false);
             _availabilityStopping.Dispose();
+        }
+
+        if (_redundancy is not null)
+        {
+            await _redundancy.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_failover is not null)

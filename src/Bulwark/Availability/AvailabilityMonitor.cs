@@ -280,6 +280,13 @@ public sealed class AvailabilityMonitor
                     // Failovers of a subject with an open incident belong to its timeline.
                     linked.Add(new IncidentEntry(safetyEvent.Time, $"linked {kind}: {safetyEvent.Cause}", safetyEvent.Actor));
                     break;
+                case Redundancy.RedundancyEventKinds.BelowSpare:
+                    // No spare replica left: one more loss stops the service.
+                    Open(safetyEvent.Subject, safetyEvent, safetyEvent.Cause ?? "below N+1");
+                    break;
+                case Redundancy.RedundancyEventKinds.SpareRestored:
+                    Resolve(safetyEvent.Subject, safetyEvent.Time, "bulwark", safetyEvent.Cause ?? "N+1 again");
+                    break;
                 case AvailabilityEventKinds.FaultInjected:
                     _injectedFaults[safetyEvent.Subject] = safetyEvent.Time;
                     break;

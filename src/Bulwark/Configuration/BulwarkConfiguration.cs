@@ -16,7 +16,7 @@ internal static class BulwarkConfiguration
     /// <summary>
     /// Top-level sections read by other binders. The strict binder neither binds them nor reports their keys as unknown.
     /// </summary>
-    internal static readonly string[] DelegatedSections = ["trading", "recovery"];
+    internal static readonly string[] DelegatedSections = ["trading", "recovery", "redundancy"];
 
     /// <summary>
     /// Top-level keys that nothing reads yet. Accepting them would promise what no code does, so each is refused with
@@ -24,8 +24,6 @@ internal static class BulwarkConfiguration
     /// </summary>
     internal static readonly (string Key, string Message)[] NotBuiltYet =
     [
-        ("redundancy", "not built yet (issue 13, RedundancyValidator): nothing reads this section, so it is refused rather than ignored"),
-        ("redundancyLevel", "not read yet (issue 13, RedundancyValidator): nothing checks N+k, so it is refused rather than ignored"),
         ("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
     ];
 
@@ -95,7 +93,7 @@ internal static class BulwarkConfiguration
     public static (BulwarkOptions Options, IReadOnlyList<OptionsError> Errors) Bind(IConfiguration configuration, IConfigurationProvider? file = null)
     {
         var binder = BulwarkOptionsBinder.Bind(configuration, file);
-        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).ToList();
+        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).Concat(BindRedundancy(configuration, binder.Options)).ToList();
 
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.
         var semanticErrors = BulwarkOptionsValidator.Validate(binder.Options)
@@ -128,6 +126,21 @@ internal static class BulwarkConfiguration
         var (recovery, errors) = Bulwark.Recovery.RecoveryConfigurationBinder.Bind(section);
         options.Recovery = recovery;
         Bulwark.Recovery.SupervisedComponents.AddTo(options);
+        return errors;
+    }
+
+    /// <summary>The <c>redundancy:</c> section, by its own binder.</summary>
+    private static IReadOnlyList<OptionsError> BindRedundancy(IConfiguration configuration, BulwarkOptions options)
+    {
+        var section = configuration.GetSection("redundancy");
+        if (!section.GetChildren().Any())
+        {
+            // Left out, or empty or a scalar: the main binder refuses the latter two, once.
+            return [];
+        }
+
+        var (redundancy, errors) = Bulwark.Redundancy.RedundancyConfigurationBinder.Bind(section);
+        options.Redundancy = redundancy;
         return errors;
     }
 

@@ -13,8 +13,8 @@ public sealed class BulwarkOptions
     public double MaxRecoveryTimeSeconds { get; set; } = BulwarkDefaults.MaxRecoveryTimeSeconds;
 
     /// <summary>
-    /// Spare replicas promised (N+k). Default 3. Not read by anything yet (RedundancyValidator, issue 13): a file's
-    /// <c>redundancyLevel</c> is refused until it is.
+    /// Spare replicas promised (the k of N+k) for every redundancy service that does not set its own level. Default 3,
+    /// from 1 to 100. Read by the RedundancyValidator.
     /// </summary>
     public int RedundancyLevel { get; set; } = BulwarkDefaults.RedundancyLevel;
 
@@ -44,6 +44,12 @@ public sealed class BulwarkOptions
     /// also a component with a <c>process</c> check.
     /// </summary>
     public Bulwark.Recovery.RecoveryOptions? Recovery { get; set; }
+
+    /// <summary>
+    /// The redundancy topology (the <c>redundancy:</c> section): services, replicas, placement, dependencies, N and k;
+    /// null means none, and <c>ValidateRedundancy()</c> reports nothing to check.
+    /// </summary>
+    public Bulwark.Redundancy.RedundancyOptions? Redundancy { get; set; }
 
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();

@@ -82,6 +82,7 @@ internal sealed class BulwarkOptionsBinder
     [
         new("name", (b, n, g) => b.Text(n, v => g.Name = v ?? "")),
         new("trading", (b, n, g) => b.Choice(n, BooleanNames, v => g.Trading = v)),
+        new("observe", (b, n, g) => b.Choice(n, BooleanNames, v => g.Observe = v)),
         new("strategy", (b, n, g) => b.Choice(n, StrategyNames, v => g.Strategy = v)),
         new("replicas", (b, n, g) => b.List(n, g.Replicas, b.Replica)),
         new("requiredHealthy", (b, n, g) => b.Integer(n, v => g.RequiredHealthy = v)),

@@ -46,9 +46,9 @@ internal static class BulwarkOptionsValidator
         }
 
         Duration(errors, "maxRecoveryTimeSeconds", options.MaxRecoveryTimeSeconds, Bulwark.Recovery.RecoveryLimits.MaxPlanSeconds);
-        if (options.RedundancyLevel < 0)
+        if (options.RedundancyLevel is < 1 or > 100)
         {
-            errors.Add(new("redundancyLevel", $"must be 0 or more, got {Format(options.RedundancyLevel)}"));
+            errors.Add(new("redundancyLevel", $"must be between 1 and 100 (spare replicas beyond N), got {Format(options.RedundancyLevel)}"));
         }
 
         Duration(errors, "checkIntervalSeconds", options.CheckIntervalSeconds);
@@ -90,6 +90,7 @@ internal static class BulwarkOptionsValidator
         ValidateAvailability(errors, options);
         FailoverOptionsValidator.Validate(errors, options);
         Bulwark.Recovery.RecoveryOptionsValidator.Validate(errors, options);
+        Bulwark.Redundancy.RedundancyOptionsValidator.Validate(errors, options);
 
         // Code-built options: the gate's own rules (a file's trading section is checked when it is bound).
         if (options.Trading is { } trading)

@@ -82,6 +82,12 @@ public sealed class FailoverGroupOptions
     /// <summary>Trading below <see cref="RequiredHealthy"/>: Reducing (default) or Halted.</summary>
     public Bulwark.Trading.TradingState BelowCapacity { get; set; } = Bulwark.Trading.TradingState.Reducing;
 
+    /// <summary>
+    /// When true, this process only watches the group (status, redundancy, drills) and never competes for its lease: its
+    /// replicas are other processes (engines this one supervises, for example). Active-passive only; not with <see cref="Trading"/>.
+    /// </summary>
+    public bool Observe { get; set; }
+
     /// <summary>When true, the risk gate trades only while this replica leads this group (active-passive; at most one group).</summary>
     public bool Trading { get; set; }
 

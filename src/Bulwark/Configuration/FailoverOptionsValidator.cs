@@ -61,6 +61,13 @@ internal static class FailoverOptionsValidator
                 tradingGroups.Add(i);
             }
 
+            if (group.Observe && (group.Trading || group.Strategy != Failover.Routing.FailoverStrategy.ActivePassive))
+            {
+                errors.Add(new(OptionsPath.Key(path, "observe"), group.Trading
+                    ? "an observed group cannot carry the risk gate (trading: true): this process never leads it"
+                    : "only an active-passive group can be observed; a routed group's replicas are already watched, not led"));
+            }
+
             ValidateTiming(errors, path, group);
             ValidateStrategy(errors, path, group, options);
         }

@@ -15,9 +15,10 @@ public sealed partial class RiskGate
     internal const int RepeatedExecutionSource = 5;
     internal const int CapacitySource = 6;
     internal const int MarkSource = 7;
-    internal const int SourceCount = 8;
+    internal const int RedundancySource = 8;
+    internal const int SourceCount = 9;
 
-    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity", "stale_mark"];
+    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity", "stale_mark", "redundancy"];
 
     // One lock for everything off the order path; Check never takes it. A monitor (not System.Threading.Lock), so the
     // systematic concurrency tests (Coyote, tests/Bulwark.Coyote.Tests) can control who holds it.

@@ -73,9 +73,6 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     public void Bind_SectionsNotBuiltYet_AreRefusedNamingWhatIsMissing()
     {
         var yaml = ConfigurationFiles.Valid + """
-            Redundancy:
-              mode: runbooks
-              replicas: 4
             server:
               urls: http://127.0.0.1:5000
             redundancyLevel: 2
@@ -87,8 +84,6 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
         Assert.Null(result.Options);
         Assert.Equal(
             [
-                new OptionsError("Redundancy", "not built yet (issue 13, RedundancyValidator): nothing reads this section, so it is refused rather than ignored"),
-                new OptionsError("redundancyLevel", "not read yet (issue 13, RedundancyValidator): nothing checks N+k, so it is refused rather than ignored"),
                 new OptionsError("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
             ],
             result.Errors);
@@ -101,6 +96,8 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
     [InlineData("trading: yes\n")]
     [InlineData("recovery: ~\n")]
     [InlineData("recovery: none\n")]
+    [InlineData("redundancy: ~\n")]
+    [InlineData("redundancy: yes\n")]
     public void Bind_DelegatedSectionWithoutKeys_IsRefusedNotIgnored(string section)
     {
         // Before: an empty or scalar trading section meant no gate at all, and the file was valid.

@@ -54,7 +54,7 @@ public sealed class BulwarkOptionsValidatorTests : IDisposable
     [Fact]
     public void RedundancyLevel_InCode_MustNotBeNegative() =>
         Assert.Contains(
-            new OptionsError("redundancyLevel", "must be 0 or more, got -1"),
+            new OptionsError("redundancyLevel", "must be between 1 and 100 (spare replicas beyond N), got -1"),
             BulwarkOptionsValidator.Validate(new BulwarkOptions { RedundancyLevel = -1 }));
 
     [Theory]
