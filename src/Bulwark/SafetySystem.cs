@@ -303,7 +303,7 @@ public sealed class SafetySystem : IAsyncDisposable
             {
                 throw new InvalidOperationException(
                     $"failover.coordinator.backend is {failover.Coordinator.Backend}: pass its coordinator to SafetySystem.Create " +
-                    "(PostgreSqlLeaseCoordinator from Bulwark.PostgreSql, EtcdLeaseCoordinator from Bulwark.Etcd); the bulwark command does.");
+                    "(PostgreSqlLeaseCoordinator from Bulwark.PostgreSql, EtcdLeaseCoordinator from Bulwark.Etcd), or register it as ILeaseCoordinator with AddBulwark; the bulwark command does.");
             }
 
             _ownedLeases = await SqliteLeaseCoordinator.OpenAsync(
@@ -316,7 +316,7 @@ public sealed class SafetySystem : IAsyncDisposable
         if (failover.Coordinator.SharesKillSwitch && _trading is not null)
         {
             var channel = _killSwitchChannel ?? throw new InvalidOperationException(
-                "failover.coordinator shares the kill switch: pass its channel to SafetySystem.Create (PostgreSqlKillSwitchChannel, EtcdKillSwitchChannel); the bulwark command does.");
+                "failover.coordinator shares the kill switch: pass its channel to SafetySystem.Create (PostgreSqlKillSwitchChannel, EtcdKillSwitchChannel), or register it as IKillSwitchChannel with AddBulwark; the bulwark command does.");
 
             // Trading waits for the shared state (not leader until read); the start does not wait longer than this.
             using var firstRead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

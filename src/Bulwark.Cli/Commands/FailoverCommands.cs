@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Bulwark.Configuration;
 using Bulwark.Failover;
+using Bulwark.Storage;
 
 namespace Bulwark.Cli.Commands;
 
@@ -78,7 +79,11 @@ internal static class FailoverCommands
                         record?.ExpiresAt is { } e && e > DateTimeOffset.MinValue ? e : null, record?.HandoverTo));
                 }
 
-                var records = await ReadFailoversAsync(options, stderr, cancellationToken).ConfigureAwait(false);
+                if (await ReadFailoversAsync(options, stderr, cancellationToken).ConfigureAwait(false) is not { } records)
+                {
+                    return ExitCodes.Failure;
+                }
+
                 var report = RecoveryTimeReport.From(records, TimeSpan.FromSeconds(options.MaxRecoveryTimeSeconds));
                 var latest = records.TakeLast(parse.GetValue(recent)).Reverse().ToList();
                 if (parse.GetValue(json))
@@ -196,9 +201,28 @@ internal static class FailoverCommands
             return ExitCodes.Ok;
         }
 
+        // The store is opened first: a switchover that cannot be audited (a store there but unreadable) is not requested.
+        var path = Path.GetFullPath(Path.Combine(options.DataDirectory, BulwarkDefaults.DatabaseFileName));
+        SqliteEventStore? store = null;
+        if (!Path.Exists(path))
+        {
+            await stderr.WriteLineAsync($"warning: no event log at {path}; the switchover is not recorded there.").ConfigureAwait(false);
+        }
+        else if ((store = await StoreReader.OpenAsync(path, stderr, cancellationToken).ConfigureAwait(false)) is null)
+        {
+            return ExitCodes.Failure;
+        }
+
         var started = time.GetTimestamp();
-        await leases.RequestHandoverAsync(group, target, wait, cancellationToken).ConfigureAwait(false);
-        await RecordAsync(options, group, target, who, leading ? before!.Holder : null, stderr, cancellationToken).ConfigureAwait(false);
+        await using (((IAsyncDisposable?)store ?? NoCoordinator.Instance).ConfigureAwait(false))
+        {
+            await leases.RequestHandoverAsync(group, target, wait, cancellationToken).ConfigureAwait(false);
+            if (store is not null)
+            {
+                await RecordAsync(store, group, target, who, leading ? before!.Holder : null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         if (!json)
         {
             await stdout.WriteLineAsync(leading
@@ -237,41 +261,24 @@ internal static class FailoverCommands
         return ExitCodes.Failure;
     }
 
-    /// <summary>The request in the event log, when this machine has one (audit: who asked for what).</summary>
-    private static async Task RecordAsync(BulwarkOptions options, string group, string target, string who, string? from, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>The request in the event log (audit: who asked for what).</summary>
+    private static async Task RecordAsync(SqliteEventStore store, string group, string target, string who, string? from, CancellationToken cancellationToken) =>
+        await store.AppendAsync(new SafetyEvent
+        {
+            Time = TimeProvider.System.GetUtcNow(),
+            Kind = FailoverEventKinds.SwitchoverRequested,
+            Subject = group,
+            Actor = who,
+            From = from,
+            To = target,
+            Cause = "planned switchover",
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The recorded failovers: none without a store; null (the reason on stderr) when the store is there but unreadable.</summary>
+    private static async Task<IReadOnlyList<FailoverRecord>?> ReadFailoversAsync(BulwarkOptions options, TextWriter stderr, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(Path.Combine(options.DataDirectory, BulwarkDefaults.DatabaseFileName));
-        if (!File.Exists(path))
-        {
-            await stderr.WriteLineAsync($"warning: no event log at {path}; the switchover is not recorded there.").ConfigureAwait(false);
-            return;
-        }
-
-        var store = await StoreReader.OpenAsync(path, stderr, cancellationToken).ConfigureAwait(false);
-        if (store is null)
-        {
-            return;
-        }
-
-        await using (store.ConfigureAwait(false))
-        {
-            await store.AppendAsync(new SafetyEvent
-            {
-                Time = TimeProvider.System.GetUtcNow(),
-                Kind = FailoverEventKinds.SwitchoverRequested,
-                Subject = group,
-                Actor = who,
-                From = from,
-                To = target,
-                Cause = "planned switchover",
-            }, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<IReadOnlyList<FailoverRecord>> ReadFailoversAsync(BulwarkOptions options, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        var path = Path.GetFullPath(Path.Combine(options.DataDirectory, BulwarkDefaults.DatabaseFileName));
-        if (!File.Exists(path))
+        if (!Path.Exists(path))
         {
             return [];
         }
@@ -279,7 +286,7 @@ internal static class FailoverCommands
         var store = await StoreReader.OpenAsync(path, stderr, cancellationToken).ConfigureAwait(false);
         if (store is null)
         {
-            return [];
+            return null;
         }
 
         await using (store.ConfigureAwait(false))

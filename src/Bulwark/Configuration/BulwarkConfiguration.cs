@@ -95,21 +95,24 @@ internal static class BulwarkConfiguration
         var binder = BulwarkOptionsBinder.Bind(configuration, file);
         var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).Concat(BindRedundancy(configuration, binder.Options)).ToList();
 
+        // Before the rules that read it (a failover group with trading: true needs the gate). An empty or scalar trading
+        // section is refused by the strict binder; only a section of keys is bound here.
+        var trading = configuration.GetSection("trading");
+        if (trading.GetChildren().Any())
+        {
+            var bound = Bulwark.Trading.TradingConfigurationBinder.Bind(trading);
+            bindingErrors.AddRange(bound.Errors);
+            binder.Options.Trading = bound.Gate;
+            binder.Options.TradingPolicy = bound.Bridge ?? binder.Options.TradingPolicy;
+        }
+
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.
         var semanticErrors = BulwarkOptionsValidator.Validate(binder.Options)
             .Select(e => e with { Path = binder.DisplayPath(e.Path) })
             .Where(e => !bindingErrors.Any(b => OptionsPath.IsWithin(e.Path, b.Path)));
 
-        var errors = bindingErrors.Concat(semanticErrors).ToList();
-        // An empty or scalar trading section is refused by the strict binder; only a section of keys is bound here.
-        var trading = configuration.GetSection("trading");
-        if (trading.GetChildren().Any())
-        {
-            var bound = Bulwark.Trading.TradingConfigurationBinder.Bind(trading);
-            errors.AddRange(bound.Errors);
-            binder.Options.Trading = bound.Gate;
-            binder.Options.TradingPolicy = bound.Bridge ?? binder.Options.TradingPolicy;
-        }
+        // The gate's own rules run in both: each error once.
+        var errors = bindingErrors.Concat(semanticErrors).Distinct().ToList();
 
         return (binder.Options, errors.OrderBy(e => e.Path, OptionsPath.Comparer).ToList());
     }

@@ -16,7 +16,9 @@ public static class BulwarkServiceCollectionExtensions
     /// Adds the safety system, configured from <paramref name="configuration"/> (the shape of
     /// <c>bulwark.yaml</c>), and a hosted service that starts and stops it with the host. Safe to
     /// call twice: the second call changes nothing. Invalid configuration fails the host's start with
-    /// every error at once.
+    /// every error at once. For a <c>failover.coordinator</c> on PostgreSQL or etcd, register its
+    /// <see cref="Failover.ILeaseCoordinator"/> (and, when it shares the kill switch, its <see cref="Trading.IKillSwitchChannel"/>)
+    /// as singletons: the system takes them from the container (and does not dispose them).
     /// </summary>
     public static IServiceCollection AddBulwark(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
@@ -54,7 +56,9 @@ public static class BulwarkServiceCollectionExtensions
                 provider.GetService<IEventStore>(),
                 provider,
                 provider.GetService<IMeterFactory>(),
-                registrations ?? []);
+                registrations ?? [],
+                provider.GetService<Failover.ILeaseCoordinator>(),
+                provider.GetService<Trading.IKillSwitchChannel>());
         });
         services.AddHostedService<BulwarkHostedService>();
         return services;

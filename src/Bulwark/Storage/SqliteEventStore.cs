@@ -83,6 +83,9 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
         }
         catch
         {
+            // A migration that failed half-way (a read-only or full store) leaves its connection inside BEGIN IMMEDIATE:
+            // it must not go back to the pool, where the next open of this path would inherit the transaction.
+            SqliteConnection.ClearPool(writer);
             await writer.DisposeAsync().ConfigureAwait(false);
             throw;
         }
