@@ -83,4 +83,29 @@ internal static class VenueLog
 
         return overlaps;
     }
+
+    /// <summary>
+    /// From the raw log, whatever the venue answered (a venue with no fencing check accepts them all): every order of a
+    /// deposed term that arrived after the first order of a newer term, for the same account. This is the split-brain
+    /// count that does not trust the venue's own rule: a fencing venue should refuse exactly these.
+    /// </summary>
+    public static IReadOnlyList<VenueOrder> DeposedArrivals(IEnumerable<VenueOrder> orders)
+    {
+        var late = new List<VenueOrder>();
+        var newest = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var order in orders.OrderBy(o => o.Seq))
+        {
+            var seen = newest.GetValueOrDefault(order.Account);
+            if (order.Token < seen)
+            {
+                late.Add(order);
+            }
+            else
+            {
+                newest[order.Account] = order.Token;
+            }
+        }
+
+        return late;
+    }
 }

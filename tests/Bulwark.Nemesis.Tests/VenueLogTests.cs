@@ -46,4 +46,23 @@ public sealed class VenueLogTests
         VenueOrder[] log = [Order("r0", 1), Order("r1", 2), Order("r0", 1, accepted: false), Order("r1", 2)];
         Assert.Empty(VenueLog.Overlaps(log));
     }
+
+    [Fact]
+    public void DeposedArrivals_CountEveryOrderOfAnOldTermAfterANewTermsFirst_WhateverTheVenueAnswered()
+    {
+        // An unfenced venue accepted everything: the overlap is in the arrivals, not in the venue's verdicts.
+        VenueOrder[] log = [Order("r0", 1), Order("r0", 1), Order("r1", 2), Order("r0", 1), Order("r1", 2), Order("r0", 1, accepted: false)];
+        var late = VenueLog.DeposedArrivals(log);
+        Assert.Equal(2, late.Count);
+        Assert.All(late, o => Assert.Equal(("r0", 1L), (o.Replica, o.Token)));
+    }
+
+    [Fact]
+    public void DeposedArrivals_AreNoneForACleanHandover_AndJudgedPerAccount()
+    {
+        VenueOrder[] clean = [Order("r0", 1), Order("r0", 1), Order("r1", 2), Order("r1", 2)];
+        Assert.Empty(VenueLog.DeposedArrivals(clean));
+        VenueOrder[] accounts = [Order("r1", 2, account: "a"), Order("r0", 1, account: "b")];
+        Assert.Empty(VenueLog.DeposedArrivals(accounts));
+    }
 }

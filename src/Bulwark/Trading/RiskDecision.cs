@@ -110,6 +110,12 @@ public enum RiskRejectReason
 
     /// <summary>Quantity x price x multiplier is not a finite number: a total the gate cannot add up, it cannot bound.</summary>
     NotionalOverflow = 34,
+
+    /// <summary>
+    /// The trading journal is not current: the gate is rebuilding from it, a new leader has not yet read the previous
+    /// term (or reconciled from a drop copy), or the journal cannot keep up or cannot write. New orders wait; cancels pass.
+    /// </summary>
+    JournalNotCurrent = 35,
 }
 
 /// <summary>

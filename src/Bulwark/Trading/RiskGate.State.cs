@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Bulwark.Trading.Journal;
 
 namespace Bulwark.Trading;
 
@@ -16,9 +17,10 @@ public sealed partial class RiskGate
     internal const int CapacitySource = 6;
     internal const int MarkSource = 7;
     internal const int RedundancySource = 8;
-    internal const int SourceCount = 9;
+    internal const int JournalSource = 9;
+    internal const int SourceCount = 10;
 
-    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity", "stale_mark", "redundancy"];
+    private static readonly string[] SourceNames = ["manual", "killswitch", "loss_limit", "circuit_breaker", "system_state", "repeated_execution", "capacity", "stale_mark", "redundancy", "journal"];
 
     // One lock for everything off the order path; Check never takes it. A monitor (not System.Threading.Lock), so the
     // systematic concurrency tests (Coyote, tests/Bulwark.Coyote.Tests) can control who holds it.
@@ -51,6 +53,7 @@ public sealed partial class RiskGate
 
             _orders.Slots[slot].Acknowledged = true;
             _breaker.OnAck(_time.GetTimestamp());
+            JournalReport(JournalRecordKind.Ack, clientOrderId);
             return true;
         }
     }
@@ -71,6 +74,7 @@ public sealed partial class RiskGate
             }
 
             Release(slot);
+            JournalReport(JournalRecordKind.Reject, clientOrderId, state: venueError ? 1 : 0);
             return true;
         }
     }
@@ -87,6 +91,7 @@ public sealed partial class RiskGate
             }
 
             Release(slot);
+            JournalReport(JournalRecordKind.Cancel, clientOrderId);
             return true;
         }
     }
@@ -118,6 +123,7 @@ public sealed partial class RiskGate
             }
 
             _executions.Add(executionId);
+            JournalReport(JournalRecordKind.Fill, clientOrderId, executionId, quantity, price);
             RecordExecution(slot, _time.GetTimestamp());
             return true;
         }
@@ -166,7 +172,7 @@ public sealed partial class RiskGate
     public TradingState GetTradingState(TradingScope scope)
     {
         var control = Volatile.Read(ref _control[ScopeIndexOrThrow(scope)]);
-        return (control & (HaltedBit | KilledBit)) != 0 ? TradingState.Halted
+        return (control & (HaltedBit | KilledBit | JournalHeldBit)) != 0 ? TradingState.Halted
             : (control & ReducingBit) != 0 ? TradingState.Reducing : TradingState.Active;
     }
 
@@ -227,6 +233,7 @@ public sealed partial class RiskGate
 
             // Volatile.Write: release; pairs with the Volatile.Read at the start of Check.
             Volatile.Write(ref _limits, table);
+            _journal?.Enqueue(new JournalEntry { Kind = JournalRecordKind.Limits, Token = ReportToken(), Time = _time.GetUtcNow().UtcTicks, Actor = who, Cause = why });
             Publish(NewEvent(TradingEventKinds.LimitsChanged, "firm", why, who,
                 JsonSerializer.Serialize(new { enabledChecks = options.EnabledChecks.ToString(), restricted = options.RestrictedSymbols.Order(StringComparer.Ordinal).ToArray() })));
             return [];
@@ -285,6 +292,11 @@ public sealed partial class RiskGate
     internal void SetSource(int scopeIndex, int source, int bits, string actor, string cause)
     {
         var before = _control[scopeIndex];
+        if (_sources[(scopeIndex * SourceCount) + source] != bits)
+        {
+            JournalState(scopeIndex, source, bits, actor, cause);
+        }
+
         _sources[(scopeIndex * SourceCount) + source] = bits;
         var after = 0;
         for (var i = 0; i < SourceCount; i++)
@@ -356,6 +368,7 @@ public sealed partial class RiskGate
     private static string ControlName(int control) =>
         (control & KilledBit) != 0 ? "Killed" :
         (control & HaltedBit) != 0 ? "Halted" :
+        (control & JournalHeldBit) != 0 ? "Held" :
         (control & DisabledBit) != 0 ? "Disabled" :
         (control & ReducingBit) != 0 ? "Reducing" : "Active";
 
@@ -701,6 +714,7 @@ public sealed partial class RiskGate
         }
 
         _recentFills.Clear();
+        JournalSessionStart(equity, firmEquity);
         Publish(NewEvent(TradingEventKinds.SessionReset, "firm", "session start", "bulwark"));
     }
 

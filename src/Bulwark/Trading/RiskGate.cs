@@ -18,6 +18,7 @@ public sealed partial class RiskGate
     internal const int HaltedBit = 2;
     internal const int KilledBit = 4;
     internal const int DisabledBit = 8;
+    internal const int JournalHeldBit = 16;
 
     private const int ReferenceReadAttempts = 64;
     private const int ContentSlots = 1 << 14;
@@ -627,6 +628,7 @@ public sealed partial class RiskGate
     internal void WriteLeadership(LeadershipTerm term)
     {
         // Volatile.Write: release; pairs with the Volatile.Reads in Check.
+        NoteTerm(term);
         Volatile.Write(ref _leadership, term);
         if (term.Token == 0)
         {
@@ -700,8 +702,13 @@ public sealed partial class RiskGate
             return Reject(RiskRejectReason.KillSwitchEngaged, double.NaN, double.NaN);
         }
 
-        return (control & HaltedBit) != 0
-            ? Reject(RiskRejectReason.TradingHalted, double.NaN, double.NaN)
+        if ((control & HaltedBit) != 0)
+        {
+            return Reject(RiskRejectReason.TradingHalted, double.NaN, double.NaN);
+        }
+
+        return (control & JournalHeldBit) != 0
+            ? Reject(RiskRejectReason.JournalNotCurrent, double.NaN, double.NaN)
             : Reject(RiskRejectReason.StrategyDisabled, double.NaN, double.NaN);
     }
 

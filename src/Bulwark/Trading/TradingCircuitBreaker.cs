@@ -160,6 +160,14 @@ internal sealed class TradingCircuitBreaker(RiskGate gate)
         }
     }
 
+    /// <summary>Rebuilt from the journal: open again from now (its break starts over), or closed. The caller sets the gate's source.</summary>
+    public void Restore(bool open, long now)
+    {
+        State = open ? CircuitBreakerState.Open : CircuitBreakerState.Closed;
+        _openedAt = now;
+        _acks = _rejects = _consecutiveErrors = _halfOpenAcks = 0;
+    }
+
     private void Move(CircuitBreakerState to, long now, string cause)
     {
         var from = State;
