@@ -61,14 +61,19 @@ internal static class DrillCommands
                 wait = parsed;
             }
 
+            if (Requester.Resolve(parse.GetValue(by), out var who) is { } byError)
+            {
+                await stderr.WriteLineAsync($"error: {byError}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var options = await RedundancyCommand.LoadAsync(parse.GetValue(config), stderr).ConfigureAwait(false);
             if (options is null)
             {
                 return ExitCodes.Usage;
             }
 
-            var request = new DrillRequest(kind, parse.GetValue(target)!, SignalNames[chosen].Value,
-                parse.GetValue(by) is { Length: > 0 } named ? named : Environment.UserName, parse.GetValue(force),
+            var request = new DrillRequest(kind, parse.GetValue(target)!, SignalNames[chosen].Value, who, parse.GetValue(force),
                 wait ?? TimeSpan.FromSeconds(options.Redundancy!.DrillTimeoutSeconds));
             return await RunAsync(options, request, targetName, parse.GetValue(json), stdout, stderr, cancellationToken).ConfigureAwait(false);
         });

@@ -167,7 +167,12 @@ internal static class FailoverCommands
                 return ExitCodes.Usage;
             }
 
-            var who = parse.GetValue(by) is { Length: > 0 } named ? named : Environment.UserName;
+            if (Requester.Resolve(parse.GetValue(by), out var who) is { } byError)
+            {
+                await stderr.WriteLineAsync($"error: {byError}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var quiet = parse.GetValue(json);
             try
             {

@@ -126,6 +126,8 @@ public sealed class DrillCommandsTests : IDisposable
     [InlineData("--signal", "hup", "error: --signal must be kill, term or stop, got 'hup'")]
     [InlineData("--zone", "zz", "error: --zone: no service of the redundancy section has a replica in zone 'zz'")]
     [InlineData("--timeout", "soon", "error: --timeout must be a duration")]
+    [InlineData("--by", "", "error: --by: must name someone")]
+    [InlineData("--by", "a\u0001b", "error: --by: must not hold control characters")]
     public async Task BadArgument_Exits2_NamingIt(string option, string value, string message)
     {
         var path = Plain(("a0", "za"));

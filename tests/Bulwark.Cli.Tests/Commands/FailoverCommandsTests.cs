@@ -105,6 +105,8 @@ public sealed class FailoverCommandsTests : IDisposable
     [InlineData(new[] { "--group", "nope", "--to", "b" }, "no failover group named 'nope' (configured: engines)")]
     [InlineData(new[] { "--group", "engines", "--to", "b c" }, "--to must be a replica name")]
     [InlineData(new[] { "--group", "engines", "--to", "b", "--timeout", "soon" }, "--timeout: 'soon' is not a duration")]
+    [InlineData(new[] { "--group", "engines", "--to", "b", "--by", "" }, "--by: must name someone")] // before: recorded as the user name
+    [InlineData(new[] { "--group", "engines", "--to", "b", "--by", " " }, "--by: must name someone")] // before: recorded as " "
     public async Task Switchover_BadArguments_AreUsageErrors_NamingTheArgument(string[] args, string message)
     {
         var result = await CliRunner.RunAsync(["failover", "switchover", .. args, "-c", ConfigFile()]);
