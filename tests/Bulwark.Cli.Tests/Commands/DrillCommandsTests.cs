@@ -50,12 +50,12 @@ public sealed class DrillCommandsTests : IDisposable
         await system.StartAsync();
 
         // Steady state: three replicas running, one of them leading.
-        await WaitAsync(async () =>
+        await Eventually.WaitUntilAsync(async () =>
         {
             var (exit, stdout, _) = await CliRunner.RunAsync("redundancy", "-c", path, "--json");
             using var json = JsonDocument.Parse(stdout);
             return exit == 0 && json.RootElement.GetProperty("services")[0].GetProperty("replicas").EnumerateArray().Any(r => r.GetProperty("leader").GetBoolean());
-        }, "three traders running and one leading (N+2)");
+        }, Deadline, "three traders running and one leading (N+2)");
 
         var (refusedExit, refused, _) = await CliRunner.RunAsync("drill", "failover", "-c", path, "--group", "engines");
         Assert.Equal(1, refusedExit);
@@ -171,20 +171,6 @@ public sealed class DrillCommandsTests : IDisposable
 
             """);
         return path;
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > Deadline)
-            {
-                throw new TimeoutException($"not within {Deadline.TotalSeconds} s: {what}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private static void TestOutput(string line) => Console.WriteLine(line);

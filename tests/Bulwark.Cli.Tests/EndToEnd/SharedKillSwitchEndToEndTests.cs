@@ -63,8 +63,8 @@ public abstract class SharedKillSwitchEndToEndTests : IDisposable
         var coordinator = await CoordinatorAsync();
         await using var a = ChildProcess.StartDotnet("Bulwark.Cli.dll", _dir.Path, "run", "--config", await ConfigAsync("a", coordinator));
         await using var b = ChildProcess.StartDotnet("Bulwark.Cli.dll", _dir.Path, "run", "--config", await ConfigAsync("b", coordinator));
-        await WaitAsync(() => Task.FromResult(a.Stdout.Contains("watching", StringComparison.Ordinal) && b.Stdout.Contains("watching", StringComparison.Ordinal)),
-            () => $"both running; a: {a.Stdout} {a.Stderr}; b: {b.Stdout} {b.Stderr}");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(a.Stdout.Contains("watching", StringComparison.Ordinal) && b.Stdout.Contains("watching", StringComparison.Ordinal)),
+            Deadline, () => $"both running; a: {a.Stdout} {a.Stderr}; b: {b.Stdout} {b.Stderr}");
 
         // Another node of the installation engages the firm's switch: both processes apply it and record it.
         var options = new RiskGateOptions { EnabledChecks = RiskChecks.MaximumOrderQuantity };
@@ -79,14 +79,14 @@ public abstract class SharedKillSwitchEndToEndTests : IDisposable
         await killSwitch.EngageAsync(TradingScope.Firm, "alice", "venue outage");
         foreach (var replica in new[] { "a", "b" })
         {
-            await WaitAsync(async () => (await KillSwitchEventsAsync(replica)).Any(e => e.Contains("engaged", StringComparison.Ordinal)),
-                () => $"{replica} recorded the engage; a: {a.Stderr}; b: {b.Stderr}");
+            await Eventually.WaitUntilAsync(async () => (await KillSwitchEventsAsync(replica)).Any(e => e.Contains("engaged", StringComparison.Ordinal)),
+                Deadline, () => $"{replica} recorded the engage; a: {a.Stderr}; b: {b.Stderr}");
         }
 
         await killSwitch.ReleaseAsync(TradingScope.Firm, "alice", "venue back");
         foreach (var replica in new[] { "a", "b" })
         {
-            await WaitAsync(async () => (await KillSwitchEventsAsync(replica)).Any(e => e.Contains("released", StringComparison.Ordinal)), () => $"{replica} recorded the release");
+            await Eventually.WaitUntilAsync(async () => (await KillSwitchEventsAsync(replica)).Any(e => e.Contains("released", StringComparison.Ordinal)), Deadline, () => $"{replica} recorded the release");
         }
 
         Assert.False(a.HasExited || b.HasExited, a.Stderr + b.Stderr);
@@ -109,15 +109,6 @@ public abstract class SharedKillSwitchEndToEndTests : IDisposable
         return json.RootElement.EnumerateArray().Select(e => e.GetProperty("kind").GetString() ?? "").ToList();
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, Func<string> what)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (!await condition())
-        {
-            Assert.True(TimeProvider.System.GetElapsedTime(started) < Deadline, "timed out waiting for: " + what());
-            await Task.Delay(100);
-        }
-    }
 }
 
 [Collection(PostgresCollection.Name)]
