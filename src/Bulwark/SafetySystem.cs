@@ -266,14 +266,15 @@ public sealed class SafetySystem : IAsyncDisposable
             // Before any check runs: latches restored, and the first system transition already drives trading.
             _trading = new TradingSafetyBridge(
                 new RiskGate(trading, _time), store, _options.TradingPolicy, _loggerFactory.CreateLogger<TradingSafetyBridge>());
-            await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
             _trading.HoldUntilFirstEvidence();
             if (_options.TradingJournal is { Enabled: true } journalOptions)
             {
-                // Held (only cancels pass) until the gate is rebuilt from the journal; a journal that cannot be read fails the start.
+                // Held (only cancels pass) until the gate is rebuilt from the journal; a journal that cannot be read fails
+                // the start. Before the bridge's evaluation loop, so no loss limit is judged on a half-rebuilt gate.
                 await StartJournalAsync(_trading, journalOptions, cancellationToken).ConfigureAwait(false);
             }
 
+            await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
             _manager.Transitioned += _trading.OnSafetyEvent;
             var killSwitch = _trading.KillSwitch;
             var manager = _manager;
