@@ -26,7 +26,8 @@ if (settings is null)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
+// Not disposed: ProcessExit can still fire once Main has returned.
+var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 await using var trader = new Trader(settings, TimeProvider.System);

@@ -121,6 +121,24 @@ internal static class VenueLog
     }
 
     /// <summary>
+    /// Each term of at least a second at the venue: its orders over the time from its first arrival to its last, and the
+    /// fewest orders that arrived in any whole second inside it (how steady the rate was).
+    /// </summary>
+    public static IReadOnlyList<(long Token, double PerSecond, int SlowestSecond)> TermRates(IEnumerable<VenueOrder> orders) =>
+        [.. orders.Where(o => o.Token > 0).GroupBy(o => o.Token).Select(g =>
+        {
+            var arrivals = g.Select(o => o.ArrivalUnixMs).Order().ToArray();
+            var seconds = (arrivals[^1] - arrivals[0]) / 1000.0;
+            var slowest = int.MaxValue;
+            for (var start = arrivals[0]; start + 1000 <= arrivals[^1]; start += 100)
+            {
+                slowest = Math.Min(slowest, arrivals.Count(a => a >= start && a < start + 1000));
+            }
+
+            return (Token: g.Key, PerSecond: seconds > 0 ? arrivals.Length / seconds : 0, SlowestSecond: slowest, Seconds: seconds);
+        }).Where(t => t.Seconds >= 1).Select(t => (t.Token, t.PerSecond, t.SlowestSecond))];
+
+    /// <summary>
     /// Orders on which the venue's fencing decision (real, or logged by an unfenced venue) and the checker disagree: a
     /// deposed arrival the fence let through, or an order it refused that was no deposed arrival. Empty when the venue
     /// refuses as stale exactly the orders the checker counts from the raw log.
