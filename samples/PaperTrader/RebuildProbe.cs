@@ -3,11 +3,12 @@ using Bulwark.Trading.Journal;
 namespace PaperTrader;
 
 /// <summary>
-/// A journal store whose first read (the rebuild's, which starts once the gate is held) waits, at most 5 s, until
-/// <paramref name="released"/> completes: the engine's command file has had its waiting commands checked by then, so
-/// orders that arrive while the engine rebuilds are really checked during the rebuild. Everything else passes through.
+/// A journal store whose first read (the rebuild's, which starts once the gate is attached and held) completes
+/// <paramref name="started"/> and then waits, at most 5 s, until <paramref name="released"/> completes: the engine's
+/// command file has had its waiting commands checked by then, so orders that arrive while the engine rebuilds are really
+/// checked during the rebuild. Everything else passes through.
 /// </summary>
-internal sealed class RebuildProbe(ITradingJournalStore inner, Task released) : ITradingJournalStore
+internal sealed class RebuildProbe(ITradingJournalStore inner, TaskCompletionSource started, Task released) : ITradingJournalStore
 {
     private int _reads;
 
@@ -19,6 +20,7 @@ internal sealed class RebuildProbe(ITradingJournalStore inner, Task released) : 
         if (Interlocked.Increment(ref _reads) == 1)
         {
             Console.Out.WriteLine("rebuilding");
+            started.TrySetResult();
             await Task.WhenAny(released, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
         }
 

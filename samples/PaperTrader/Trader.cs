@@ -25,6 +25,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
     private readonly SemaphoreSlim _inFlight = new(MaximumInFlight, MaximumInFlight);
     private readonly Dictionary<int, double> _marks = [];
     private readonly Lock _marksLock = new();
+    private readonly TaskCompletionSource _rebuildStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _rebuildReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RiskGate _gate = null!;
     private TradingJournal? _journal;
@@ -81,10 +82,11 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             {
                 // Commands already waiting in the file are checked while the journal rebuilds: what a restart in the
                 // middle of a session faces. The rebuild's first read waits (bounded) until they have been.
-                _store = new RebuildProbe(_store, _rebuildReleased.Task);
+                _store = new RebuildProbe(_store, _rebuildStarted, _rebuildReleased.Task);
             }
             else
             {
+                _rebuildStarted.TrySetResult();
                 _rebuildReleased.TrySetResult();
             }
 
@@ -93,6 +95,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         }
         else
         {
+            _rebuildStarted.TrySetResult();
             _rebuildReleased.TrySetResult();
         }
 
@@ -442,6 +445,9 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
     /// <summary>The command file, tailed: one command a line (see <see cref="ExecuteAsync"/>).</summary>
     private async Task RunCommandsAsync(string path, CancellationToken stop)
     {
+        // Not one command before the gate is held by the journal's rebuild (or there is no journal): the gate is not
+        // attached to it before then, and an order checked then would pass on an empty gate.
+        await _rebuildStarted.Task.WaitAsync(stop);
         long offset = 0;
         var partial = "";
         var released = false;
