@@ -41,7 +41,9 @@ public sealed class QuickstartEndToEndTests : IDisposable
 
         // A crash: the supervisor sees the exit at once, the plan restarts the target and validates it Healthy.
         Assert.True(SendSignal(first, 9) == 0);
-        var crash = await WaitForRunAsync(1, run);
+        // Found by what it repaired, not by its place in the history: on a loaded machine a slow check can make the
+        // component Critical before the kill, and that state-triggered run is not the one this step is about.
+        var crash = await WaitForRunAsync(r => r.GetProperty("triggerKind").GetString() == "processExit" && Restarted(r, first), run);
         Assert.Equal(("processExit", "succeeded"), (crash.GetProperty("triggerKind").GetString(), crash.GetProperty("outcome").GetString()));
         Assert.Contains("killed by SIGKILL", crash.GetProperty("trigger").GetString(), StringComparison.Ordinal);
         var second = SupervisedPid();
@@ -54,7 +56,7 @@ public sealed class QuickstartEndToEndTests : IDisposable
         // fails 3 times, the component is Critical, held for 2 checks the state triggers the same plan, which stops the
         // hung process (SIGTERM cannot reach it, so a kill of its tree after the grace) and starts a new one.
         Assert.True(SendSignal(second, 19) == 0);
-        var hang = await WaitForRunAsync(2, run);
+        var hang = await WaitForRunAsync(r => r.GetProperty("triggerKind").GetString() == "state" && Restarted(r, second), run);
         Assert.Equal(("state", "succeeded"), (hang.GetProperty("triggerKind").GetString(), hang.GetProperty("outcome").GetString()));
         Assert.Contains("-> Critical", hang.GetProperty("trigger").GetString(), StringComparison.Ordinal);
         await WaitForStateAsync("quickstart-web", "Healthy", run);
@@ -63,7 +65,7 @@ public sealed class QuickstartEndToEndTests : IDisposable
         // `recover history` as text: both runs, their outcome and time against the SLA.
         var history = await ChildProcess.RunDotnetAsync(Cli, _dir.Path, Deadline, "recover", "history", "--config", config);
         Assert.True(history.ExitCode == 0, history.Stderr);
-        Assert.Equal(2, history.Stdout.Split('\n').Count(l => l.Contains(Plan, StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal) && l.Contains("met (60 s)", StringComparison.Ordinal)));
+        Assert.True(history.Stdout.Split('\n').Count(l => l.Contains(Plan, StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal) && l.Contains("met (60 s)", StringComparison.Ordinal)) >= 2, history.Stdout);
 
         // `events`: the detection (the exit, the transitions) and the recovery.
         var (exit, stdout, stderr) = await ChildProcess.RunDotnetAsync(Cli, _dir.Path, Deadline, "events", "--config", config, "--component", "quickstart-web", "--json");
@@ -71,7 +73,7 @@ public sealed class QuickstartEndToEndTests : IDisposable
         using var events = JsonDocument.Parse(stdout);
         var kinds = events.RootElement.EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
         Assert.Contains("recovery.process_failed", kinds);
-        Assert.Equal(2, kinds.Count(k => k == "recovery.succeeded"));
+        Assert.True(kinds.Count(k => k == "recovery.succeeded") >= 2, string.Join(", ", kinds));
         var critical = events.RootElement.EnumerateArray().First(e => e.GetProperty("kind").GetString() == "component.state" && e.GetProperty("to").GetString() == "Critical");
         Assert.Contains("3 consecutive failures", critical.GetProperty("cause").GetString(), StringComparison.Ordinal);
 
@@ -109,8 +111,12 @@ public sealed class QuickstartEndToEndTests : IDisposable
     private int SupervisedPid() =>
         int.Parse(File.ReadAllText(Path.Combine(_dir.Path, ".bulwark", "processes", "quickstart-web.0.pid")).Trim(), CultureInfo.InvariantCulture);
 
-    /// <summary>Waits until `recover history --json` has <paramref name="count"/> finished runs; returns the newest.</summary>
-    private async Task<JsonElement> WaitForRunAsync(int count, ChildProcess run)
+    /// <summary>Whether a run's restart step stopped <paramref name="pid"/> ("pid N -> M").</summary>
+    private static bool Restarted(JsonElement run, int pid) =>
+        run.GetProperty("steps").EnumerateArray().Any(s => s.GetProperty("output").GetString()?.Contains($"pid {pid} -> ", StringComparison.Ordinal) == true);
+
+    /// <summary>Waits until `recover history --json` has a finished run that <paramref name="match"/> accepts; returns the newest such.</summary>
+    private async Task<JsonElement> WaitForRunAsync(Func<JsonElement, bool> match, ChildProcess run)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (long)(Deadline.TotalSeconds * TimeProvider.System.TimestampFrequency);
         var last = "";
@@ -122,17 +128,17 @@ public sealed class QuickstartEndToEndTests : IDisposable
             {
                 last = stdout;
                 using var doc = JsonDocument.Parse(stdout);
-                var finished = doc.RootElement.EnumerateArray().Where(r => r.GetProperty("outcome").GetString() != "running").ToList();
-                if (finished.Count >= count)
+                var found = doc.RootElement.EnumerateArray().FirstOrDefault(r => r.GetProperty("outcome").GetString() != "running" && match(r));
+                if (found.ValueKind == JsonValueKind.Object)
                 {
-                    return finished[0].Clone();
+                    return found.Clone();
                 }
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
 
-        throw new TimeoutException($"{count} recovery run(s) not finished within {Deadline.TotalSeconds} s; history: {last}\n{run.Stdout}\n{run.Stderr}");
+        throw new TimeoutException($"the recovery run not finished within {Deadline.TotalSeconds} s; history: {last}\n{run.Stdout}\n{run.Stderr}");
     }
 
     private static int SendSignal(int pid, int signal) => ChildProcess.SignalPid(pid, signal);
