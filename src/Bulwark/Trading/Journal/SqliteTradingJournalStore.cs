@@ -32,7 +32,7 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
     public static Task<SqliteTradingJournalStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default) =>
         OpenAsync(databasePath, synchronousFull: true, cancellationToken);
 
-    /// <summary>With <paramref name="synchronousFull"/> false the WAL is not fsynced at commit (for measuring the fsync cost only).</summary>
+    /// <summary>With <paramref name="synchronousFull"/> false, <c>synchronous=NORMAL</c>: the WAL is not fsynced at commit, only at checkpoints (for measuring the fsync cost only; a commit is then not durable).</summary>
     internal static async Task<SqliteTradingJournalStore> OpenAsync(string databasePath, bool synchronousFull, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
@@ -49,7 +49,7 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
             await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(writer, $"""
                 PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = {(synchronousFull ? "FULL" : "OFF")};
+                PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};
                 PRAGMA busy_timeout = 5000;
                 """, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(writer, """
