@@ -102,8 +102,8 @@ internal static class JournalThroughput
 
     private static async Task<ITradingJournalStore> OpenAsync(string kind, string where, string name) => kind switch
     {
-        "sqlite-full" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, name + ".db"), synchronousFull: true),
-        "sqlite-normal" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, name + ".db"), synchronousFull: false),
+        "sqlite-full" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, kind + "-" + name + ".db"), synchronousFull: true),
+        "sqlite-normal" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, kind + "-" + name + ".db"), synchronousFull: false),
         "postgres" => await PostgreSqlTradingJournalStore.OpenAsync(where + ";Database=" + Database(where, name)),
         "postgres-async-commit" => await PostgreSqlTradingJournalStore.OpenAsync(where + ";Options=-c synchronous_commit=off;Database=" + Database(where, name)),
         _ => throw new ArgumentException($"unknown store '{kind}'", nameof(kind)),

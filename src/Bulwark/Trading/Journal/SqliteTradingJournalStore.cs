@@ -134,6 +134,13 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
                 fence.CommandText = "UPDATE journal_fence SET highest = $token WHERE id = 1 AND highest < $token;";
                 var fenceToken = fence.Parameters.Add("$token", SqliteType.Integer);
 
+                // The fence as this transaction holds it (no other writer can move it before the commit): the UPDATE
+                // below runs only for a row that raises it. Each INSERT still checks the fence row itself.
+                using var highest = _writer.CreateCommand();
+                highest.Transaction = transaction;
+                highest.CommandText = "SELECT highest FROM journal_fence WHERE id = 1;";
+                var top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
                 var refused = new List<int>();
                 long last = 0;
                 for (var i = 0; i < records.Count; i++)
@@ -164,14 +171,15 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
                     }
 
                     last = Convert.ToInt64(seq, CultureInfo.InvariantCulture);
-                    fenceToken.Value = r.Token;
-                    await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    if (r.Token > top)
+                    {
+                        fenceToken.Value = r.Token;
+                        await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        top = r.Token;
+                    }
                 }
 
-                using var highest = _writer.CreateCommand();
-                highest.Transaction = transaction;
-                highest.CommandText = "SELECT highest FROM journal_fence WHERE id = 1;";
-                var top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new JournalAppendResult(records.Count - refused.Count, refused, top, last);
             }
