@@ -46,7 +46,7 @@ run() { dotnet bench/Bulwark.Benchmarks/bin/Release/net10.0/Bulwark.Benchmarks.d
   echo "date: $(date -u '+%F %H:%M UTC')"
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores (shared with other builds)"
   echo "disk: $(df -PT "$work" | awk 'NR==2 {print $2 " on " $1}') (SQLite files and the PostgreSQL data directory)"
-  echo "postgresql: $("$bin/postgres" --version | sed 's/.* //'), local, over TCP on 127.0.0.1"
+  echo "postgresql: $("$bin/postgres" --version | awk '{print $3}'), local, over TCP on 127.0.0.1"
   echo "command: FILLS=$fills bench/journal/measure.sh"
   echo
   echo "| store | commit p50 | commit p99 | fill→durable p50 | fill→durable p99 | burst fills/s (median of 3) | the 3 runs | group commits (rows each) |"
