@@ -6,5 +6,11 @@ if (args is ["restart-latency", .. var rest])
     return await Bulwark.Benchmarks.Recovery.RestartLatency.RunAsync(rest);
 }
 
+// `journal-throughput STORE FILLS WHERE` measures the trading journal on a real store (bench/journal/measure.sh).
+if (args is ["journal-throughput", .. var journal])
+{
+    return await Bulwark.Benchmarks.Trading.JournalThroughput.RunAsync(journal);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Bulwark.Benchmarks.RiskGateBenchmarks).Assembly).Run(args);
 return 0;

@@ -186,6 +186,18 @@ internal static class RunCommand
 
         var who = $"{Environment.UserName}@{Environment.MachineName} (SIGHUP)";
         var errors = trading.Gate.ApplyLimits(options.Trading, who, $"configuration reload from {configPath}");
+
+        // The audit event (applied or refused) is written now, not at the next periodic flush, and before the line that
+        // reports the reload (a supervisor that reads the line then finds the event).
+        try
+        {
+            await trading.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
+        }
+
         if (errors.Count > 0)
         {
             await stderr.WriteLineAsync("reload refused; the limits in force stay:").ConfigureAwait(false);
@@ -194,16 +206,6 @@ internal static class RunCommand
         else
         {
             await output.WriteLineAsync($"bulwark: trading limits reloaded from {configPath}").ConfigureAwait(false);
-        }
-
-        // The audit event (applied or refused) is written now, not at the next periodic flush.
-        try
-        {
-            await trading.FlushAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
-        {
-            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
         }
     }
 

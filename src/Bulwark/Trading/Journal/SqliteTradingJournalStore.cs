@@ -32,7 +32,7 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
     public static Task<SqliteTradingJournalStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default) =>
         OpenAsync(databasePath, synchronousFull: true, cancellationToken);
 
-    /// <summary>With <paramref name="synchronousFull"/> false the WAL is not fsynced at commit (for measuring the fsync cost only).</summary>
+    /// <summary>With <paramref name="synchronousFull"/> false, <c>synchronous=NORMAL</c>: the WAL is not fsynced at commit, only at checkpoints (for measuring the fsync cost only; a commit is then not durable).</summary>
     internal static async Task<SqliteTradingJournalStore> OpenAsync(string databasePath, bool synchronousFull, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
@@ -49,7 +49,7 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
             await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(writer, $"""
                 PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = {(synchronousFull ? "FULL" : "OFF")};
+                PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};
                 PRAGMA busy_timeout = 5000;
                 """, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(writer, """
@@ -134,6 +134,13 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
                 fence.CommandText = "UPDATE journal_fence SET highest = $token WHERE id = 1 AND highest < $token;";
                 var fenceToken = fence.Parameters.Add("$token", SqliteType.Integer);
 
+                // The fence as this transaction holds it (no other writer can move it before the commit): the UPDATE
+                // below runs only for a row that raises it. Each INSERT still checks the fence row itself.
+                using var highest = _writer.CreateCommand();
+                highest.Transaction = transaction;
+                highest.CommandText = "SELECT highest FROM journal_fence WHERE id = 1;";
+                var top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
                 var refused = new List<int>();
                 long last = 0;
                 for (var i = 0; i < records.Count; i++)
@@ -164,14 +171,15 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
                     }
 
                     last = Convert.ToInt64(seq, CultureInfo.InvariantCulture);
-                    fenceToken.Value = r.Token;
-                    await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    if (r.Token > top)
+                    {
+                        fenceToken.Value = r.Token;
+                        await fence.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        top = r.Token;
+                    }
                 }
 
-                using var highest = _writer.CreateCommand();
-                highest.Transaction = transaction;
-                highest.CommandText = "SELECT highest FROM journal_fence WHERE id = 1;";
-                var top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                top = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new JournalAppendResult(records.Count - refused.Count, refused, top, last);
             }

@@ -31,7 +31,10 @@ public sealed class SafetySystemJournalTests : IDisposable
     {
         await system.StartAsync();
         var gate = system.Trading!.Gate;
-        await Eventually.WaitUntilAsync(() => gate.GetTradingState(TradingScope.Firm) == TradingState.Active, Deadline, "the start's hold lifted");
+        await Eventually.WaitUntilAsync(
+            () => Task.FromResult(gate.GetTradingState(TradingScope.Firm) == TradingState.Active),
+            Deadline,
+            () => $"the start's hold lifted: firm {gate.GetTradingState(TradingScope.Firm)}, system {system.Manager.SystemState}, journal {system.Trading.Journal?.HoldReason ?? "none"}");
         return gate;
     }
 
@@ -191,6 +194,7 @@ public sealed class SafetySystemJournalTests : IDisposable
         var bought = Send(a, 1, OrderSide.Buy, 70, 100);
         Assert.True(gateA.OnFill(bought.ClientOrderId, 1, 70, 100));
         var resting = Send(a, 2, OrderSide.Sell, 10, 101);
+        await a.Trading!.Journal!.FlushAsync(); // durable before b starts, so b's rebuild reads it
 
         await using var b = SafetySystem.Create(Replica("b"));
         await b.StartAsync(); // a follower: its gate stays held (not leader, not caught up)
