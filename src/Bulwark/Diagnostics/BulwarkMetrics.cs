@@ -21,6 +21,8 @@ internal sealed class BulwarkMetrics : IDisposable
             "bulwark.check.duration", unit: "s", description: "Duration of one run of a health check.");
         Transitions = _meter.CreateCounter<long>(
             "bulwark.state.transitions", unit: "{transition}", description: "State transitions of components and of the system.");
+        AuthFailures = _meter.CreateCounter<long>(
+            "bulwark.server.auth.failures", unit: "{failure}", description: "Requests to the HTTP API with a wrong, revoked or malformed key, or refused while their address was rate-limited.");
     }
 
     public Meter Meter => _meter;
@@ -30,6 +32,9 @@ internal sealed class BulwarkMetrics : IDisposable
 
     /// <summary>Tags: subject (component name or <c>system</c>), from, to.</summary>
     public Counter<long> Transitions { get; }
+
+    /// <summary>Tags: reason (invalid, revoked, malformed, limited).</summary>
+    public Counter<long> AuthFailures { get; }
 
     public void Dispose()
     {

@@ -1,0 +1,57 @@
+using System.Text.Encodings.Web;
+using System.Text.Json.Serialization;
+using Bulwark.Server.Auth;
+using Bulwark.Server.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Bulwark.Server.Hosting;
+
+/// <summary>
+/// Builds the web application: nothing read from appsettings files or ASPNETCORE_ variables (the <c>server:</c> section
+/// and <c>--urls</c> decide), the system's clock and logs, the services of each area, then the pipeline and the endpoints.
+/// </summary>
+internal static class ServerHost
+{
+    public static WebApplication Build(SafetySystem system, ServerOptions options, IReadOnlyList<string> urls, ApiKeyStore keys, Action<WebApplication>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "Bulwark.Server",
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(system.LoggerFactory);
+        builder.WebHost.UseSetting(WebHostDefaults.PreventHostingStartupKey, "true");
+        KestrelBinding.Apply(builder.WebHost, options, urls);
+
+        var services = builder.Services;
+        services.AddSingleton(system);
+        services.AddSingleton(options);
+        services.AddSingleton(system.Time);
+        services.AddSingleton(system.Metrics);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        });
+        services.AddBulwarkProblems();
+        services.AddBulwarkAuth(keys, options, system.Time);
+        EndpointRegistration.AddServices(services);
+
+        var app = builder.Build();
+        app.UseBulwarkProblems();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapBulwarkEndpoints();
+        configure?.Invoke(app);
+        return app;
+    }
+}
