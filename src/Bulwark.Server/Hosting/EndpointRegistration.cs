@@ -20,7 +20,7 @@ internal static class EndpointRegistration
         services.AddBulwarkHealth();
         services.AddBulwarkStream();
         services.AddBulwarkMetrics();
-        services.AddOpenApi();
+        services.AddBulwarkOpenApi();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)
