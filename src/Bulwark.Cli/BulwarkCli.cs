@@ -24,6 +24,7 @@ internal static class BulwarkCli
         root.Subcommands.Add(RedundancyCommand.Create(stdout, stderr));
         root.Subcommands.Add(DrillCommands.Create(stdout, stderr));
         root.Subcommands.Add(ConfigCommand.Create(stdout, stderr));
+        root.Subcommands.Add(KeysCommand.Create(stdout, stderr));
         return root;
     }
 

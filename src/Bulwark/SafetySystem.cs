@@ -216,6 +216,21 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>How often the availability monitor reads new events and evaluates burn-rate alerts.</summary>
     internal static readonly TimeSpan AvailabilityInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The clock the system runs on (the server reads time from it too).</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary>Where the system's logs go (the server logs there too).</summary>
+    internal ILoggerFactory LoggerFactory => _loggerFactory;
+
+    /// <summary>The instruments on the <c>Bulwark</c> meter.</summary>
+    internal BulwarkMetrics Metrics => _metrics;
+
+    /// <summary>The lease coordinator of the <c>failover:</c> section (owned or supplied); null without one or before the start.</summary>
+    internal ILeaseCoordinator? Leases => _ownedLeases ?? _suppliedLeases;
+
+    /// <summary>The redundancy monitor; null without a <c>redundancy:</c> section or before the start.</summary>
+    internal Bulwark.Redundancy.RedundancyMonitor? Redundancy => _redundancy;
+
     /// <summary>The event log. Available once started.</summary>
     public IEventStore Events => _suppliedStore ?? _ownedStore ?? throw new InvalidOperationException("Start the safety system first.");
 

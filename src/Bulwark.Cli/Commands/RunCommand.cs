@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Bulwark.Configuration;
+using Bulwark.Server;
+using Bulwark.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Cli.Commands;
@@ -14,21 +16,28 @@ internal static class RunCommand
         var config = CommonOptions.Config();
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every check result to stderr." };
+        var urls = new Option<string[]>("--urls")
+        {
+            Description = $"Where the HTTP API listens, replacing server.urls (default {ServerOptions.DefaultUrl}); several separated by ';' or repeated. Port 0 takes a free port.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("run", "Run the safety system: watch every component and record every transition until stopped (Ctrl-C).");
         command.Options.Add(config);
         command.Options.Add(json);
         command.Options.Add(verbose);
+        command.Options.Add(urls);
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(config)?.FullName ?? Path.GetFullPath(CommonOptions.DefaultConfigFile),
             parse.GetValue(json),
             parse.GetValue(verbose),
+            parse.GetValue(urls),
             stdout,
             stderr,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, string[]? urls, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // SIGTERM (a service manager) and SIGINT (Ctrl-C) both mean: stop cleanly, record the stop, exit 0.
         using var signalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -56,6 +65,12 @@ internal static class RunCommand
         if (load.Options is not { } options)
         {
             ConfigErrors.Print(stderr, load.Errors);
+            return ExitCodes.Usage;
+        }
+
+        var serverUrls = ServerUrls(urls, options, stderr);
+        if (serverUrls is null)
+        {
             return ExitCodes.Usage;
         }
 
@@ -134,6 +149,31 @@ internal static class RunCommand
                     : $"{Text.Time(change.At)}  failover  {elector.Holder} {(change.IsLeader ? "leads" : "no longer leads")} {elector.Group} (token {change.Token?.Value}): {change.Reason}");
             }
 
+            BulwarkServer? server = null;
+            if (options.Server?.Enabled != false)
+            {
+                try
+                {
+                    server = await BulwarkServer.StartAsync(system, serverUrls, stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The key file (SQLite) failing is a store problem; anything else is the listening that failed.
+                    var keys = Path.GetFullPath(Path.Combine(options.DataDirectory, Bulwark.Server.Auth.ApiKeyStore.FileName));
+                    var message = ex is Microsoft.Data.Sqlite.SqliteException or StoreUnreadableException or UnauthorizedAccessException
+                        ? StoreErrors.Describe(keys, ex)
+                        : $"cannot serve the HTTP API on {string.Join(", ", serverUrls)} ({ex.Message.TrimEnd('.')}): free the port, or choose another with --urls or server.urls (server.enabled: false turns the API off)";
+                    await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+                    await system.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+
+                await output.WriteLineAsync(json
+                    ? Text.JsonLine(new { kind = "server.listening", urls = server.Addresses })
+                    : $"bulwark: serving the HTTP API on {string.Join(", ", server.Addresses)} (docs/server.md; keys: bulwark keys add)").ConfigureAwait(false);
+            }
+
+            await using var ownedServer = ((IAsyncDisposable?)server ?? NoCoordinator.Instance).ConfigureAwait(false);
             if (!json)
             {
                 var checks = options.Components.Sum(c => c.Checks.Count);
@@ -154,6 +194,12 @@ internal static class RunCommand
             {
             }
 
+            // The API first: no request reads a system that is stopping.
+            if (server is not null)
+            {
+                await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             await system.StopAsync(CancellationToken.None).ConfigureAwait(false);
             if (!json)
             {
@@ -162,6 +208,34 @@ internal static class RunCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The URLs to serve: <c>--urls</c> when given (checked like server.urls, and an https one needs server.tls), else the
+    /// configuration's. Null after printing why when one is bad.
+    /// </summary>
+    internal static IReadOnlyList<string>? ServerUrls(string[]? urls, BulwarkOptions options, TextWriter stderr)
+    {
+        var given = (urls ?? []).SelectMany(u => u.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (given.Count == 0)
+        {
+            return (options.Server ?? new ServerOptions()).EffectiveUrls;
+        }
+
+        var errors = new List<OptionsError>();
+        var https = ServerOptionsValidator.ValidateUrls(errors, "--urls", given);
+        if (https && options.Server?.Tls is null)
+        {
+            errors.Add(new OptionsError("--urls", "an https:// URL needs a certificate: set server.tls.certificate in the configuration"));
+        }
+
+        if (errors.Count > 0)
+        {
+            ConfigErrors.Print(stderr, errors);
+            return null;
+        }
+
+        return given;
     }
 
     /// <summary>

@@ -16,16 +16,13 @@ internal static class BulwarkConfiguration
     /// <summary>
     /// Top-level sections read by other binders. The strict binder neither binds them nor reports their keys as unknown.
     /// </summary>
-    internal static readonly string[] DelegatedSections = ["trading", "recovery", "redundancy"];
+    internal static readonly string[] DelegatedSections = ["trading", "recovery", "redundancy", "server"];
 
     /// <summary>
     /// Top-level keys that nothing reads yet. Accepting them would promise what no code does, so each is refused with
     /// what is missing; when a key is built, its entry goes and its binder reads it.
     /// </summary>
-    internal static readonly (string Key, string Message)[] NotBuiltYet =
-    [
-        ("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
-    ];
+    internal static readonly (string Key, string Message)[] NotBuiltYet = [];
 
     /// <summary>The refusal of a top-level key that is not built yet, or null.</summary>
     internal static string? NotBuilt(string key) =>
@@ -93,7 +90,8 @@ internal static class BulwarkConfiguration
     public static (BulwarkOptions Options, IReadOnlyList<OptionsError> Errors) Bind(IConfiguration configuration, IConfigurationProvider? file = null)
     {
         var binder = BulwarkOptionsBinder.Bind(configuration, file);
-        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).Concat(BindRedundancy(configuration, binder.Options)).ToList();
+        var bindingErrors = binder.Errors.Concat(BindRecovery(configuration, binder.Options)).Concat(BindRedundancy(configuration, binder.Options))
+            .Concat(BindServer(configuration, binder.Options)).ToList();
 
         // Before the rules that read it (a failover group with trading: true needs the gate). An empty or scalar trading
         // section is refused by the strict binder; only a section of keys is bound here.
@@ -145,6 +143,20 @@ internal static class BulwarkConfiguration
 
         var (redundancy, errors) = Bulwark.Redundancy.RedundancyConfigurationBinder.Bind(section);
         options.Redundancy = redundancy;
+        return errors;
+    }
+
+    /// <summary>The <c>server:</c> section, by its own binder.</summary>
+    private static IReadOnlyList<OptionsError> BindServer(IConfiguration configuration, BulwarkOptions options)
+    {
+        var section = configuration.GetSection("server");
+        if (!section.GetChildren().Any())
+        {
+            return [];
+        }
+
+        var (server, errors) = ServerConfigurationBinder.Bind(section);
+        options.Server = server;
         return errors;
     }
 

@@ -51,6 +51,12 @@ public sealed class BulwarkOptions
     /// </summary>
     public Bulwark.Redundancy.RedundancyOptions? Redundancy { get; set; }
 
+    /// <summary>
+    /// The HTTP API <c>bulwark run</c> serves (the <c>server:</c> section); null means the defaults (served on
+    /// <see cref="ServerOptions.DefaultUrl"/>).
+    /// </summary>
+    public ServerOptions? Server { get; set; }
+
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
 

@@ -91,6 +91,7 @@ internal static class BulwarkOptionsValidator
         FailoverOptionsValidator.Validate(errors, options);
         Bulwark.Recovery.RecoveryOptionsValidator.Validate(errors, options);
         Bulwark.Redundancy.RedundancyOptionsValidator.Validate(errors, options);
+        ServerOptionsValidator.Validate(errors, options);
 
         // Code-built options: the gate's own rules (a file's trading section is checked when it is bound).
         if (options.Trading is { } trading)

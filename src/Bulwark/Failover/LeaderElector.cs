@@ -53,6 +53,8 @@ public sealed class LeaderElector : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly object _gate = new(); // a monitor, which the Coyote tests control (System.Threading.Lock they cannot)
     private Term? _term;
+    private long _answeredAt; // timestamp of the coordinator's last answer (0: never)
+    private string? _lastFailure; // why the last request to the coordinator failed, null when it answered
     private CancellationTokenSource? _stopping;
     private Task? _loop;
 
@@ -138,6 +140,38 @@ public sealed class LeaderElector : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
+    /// <summary>
+    /// Null when this replica knows whether it leads: it holds a valid term, or the coordinator answered within the lease
+    /// time. Otherwise why not (never answered yet, or silent too long, with the last error), for readiness.
+    /// </summary>
+    internal string? LeadershipUnknown()
+    {
+        if (IsLeader)
+        {
+            return null;
+        }
+
+        var answeredAt = Volatile.Read(ref _answeredAt);
+        var failure = Volatile.Read(ref _lastFailure);
+        if (answeredAt == 0)
+        {
+            return $"group {_group}: the coordinator has not answered yet{(failure is null ? "" : " (" + failure + ")")}";
+        }
+
+        var silent = _time.GetElapsedTime(answeredAt);
+        return silent <= _options.Ttl
+            ? null
+            : $"group {_group}: the coordinator has not answered for {silent.TotalSeconds:0.0} s{(failure is null ? "" : " (" + failure + ")")}";
+    }
+
+    private void Answered()
+    {
+        Volatile.Write(ref _lastFailure, null);
+        Volatile.Write(ref _answeredAt, _time.GetTimestamp());
+    }
+
+    private void Unanswered(Exception exception) => Volatile.Write(ref _lastFailure, exception.Message);
+
     /// <summary>One step: acquire when follower, renew when leader. Returns whether this replica leads afterwards.</summary>
     internal async Task<bool> StepAsync(CancellationToken cancellationToken)
     {
@@ -158,9 +192,11 @@ public sealed class LeaderElector : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                Unanswered(ex);
                 return false;
             }
 
+            Answered();
             if (lease is null)
             {
                 return false;
@@ -195,9 +231,11 @@ public sealed class LeaderElector : IAsyncDisposable
         {
             renewed = await _coordinator.RenewAsync(term.Lease, cancellationToken).ConfigureAwait(false);
             reason = "renew refused: the lease expired, another term began, or a switchover hands it on";
+            Answered();
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            Unanswered(ex);
             renewed = false;
             reachable = false;
             reason = "coordinator unreachable: " + ex.Message;

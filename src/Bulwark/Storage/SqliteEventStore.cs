@@ -94,7 +94,7 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
     }
 
     /// <summary>Creates the missing data directory 0700 and the missing database file 0600 (an empty file is an empty database).</summary>
-    private static void CreatePrivately(string? directory, string fullPath)
+    internal static void CreatePrivately(string? directory, string fullPath)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -124,7 +124,7 @@ internal sealed class SqliteEventStore : IEventStore, IStatusStore
         }
     }
 
-    private static string[] CheckPermissions(string? directory, string fullPath)
+    internal static string[] CheckPermissions(string? directory, string fullPath)
     {
         if (OperatingSystem.IsWindows())
         {

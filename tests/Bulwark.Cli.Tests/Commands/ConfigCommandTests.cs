@@ -17,7 +17,9 @@ public sealed class ConfigCommandTests : IDisposable
         { "availabilityTarget: 0.999", "availabilityTarget: 1", "availabilityTarget" },
         { "maxRecoveryTimeSeconds: 60", "maxRecoveryTimeSeconds: 0", "maxRecoveryTimeSeconds" },
         { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nredundancyLevel: 0", "redundancyLevel" },
-        { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  urls: http://127.0.0.1:5000", "server" },
+        { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  urls: ftp://127.0.0.1:5000", "server.urls" },
+        { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  enabled: yes", "server.enabled" },
+        { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  port: 5000", "server.port" },
         { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nredundancy: 3", "redundancy" },
         { "checkIntervalSeconds: 5", "checkIntervalSeconds: 5000000", "checkIntervalSeconds" },
         { "checkIntervalSeconds: 5", "checkIntervalSeconds: 0", "checkIntervalSeconds" },
@@ -104,7 +106,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Check_Json_ListsEveryError()
     {
         var file = Write(Valid
-            .Replace("checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  urls: http://127.0.0.1:5000", StringComparison.Ordinal)
+            .Replace("checkIntervalSeconds: 5", "checkIntervalSeconds: 5\nserver:\n  urls: http://127.0.0.1", StringComparison.Ordinal)
             .Replace("failureThreshold: 3", "failureThreshold: three", StringComparison.Ordinal)
             .Replace("        processName: strategy\n", "", StringComparison.Ordinal));
 
@@ -121,7 +123,7 @@ public sealed class ConfigCommandTests : IDisposable
             [
                 ("components[0].failureThreshold", "must be a whole number, got 'three'"),
                 ("components[1].checks[0]", "a process check needs pidFile or processName (or both)"),
-                ("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
+                ("server.urls", "'http://127.0.0.1' has no port; use for example http://127.0.0.1:5080 (0 asks for a free port)"),
             ],
             errors);
     }

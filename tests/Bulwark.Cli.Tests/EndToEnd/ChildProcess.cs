@@ -49,6 +49,13 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // Runs in parallel must not meet on the API's default port: each takes a free one unless the test chose.
+        if (args is ["run", ..] && !args.Contains("--urls"))
+        {
+            info.ArgumentList.Add("--urls");
+            info.ArgumentList.Add("http://127.0.0.1:0");
+        }
+
         // Configuration must come from the file under test, not from the developer's environment.
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("BULWARK__", StringComparison.OrdinalIgnoreCase)).ToList())
         {

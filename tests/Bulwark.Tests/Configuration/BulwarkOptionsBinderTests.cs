@@ -70,23 +70,22 @@ public sealed class BulwarkOptionsBinderTests : IDisposable
         _files.LoadSingleError(ConfigurationFiles.ValidWith(find, replacement), path, "unknown key");
 
     [Fact]
-    public void Bind_SectionsNotBuiltYet_AreRefusedNamingWhatIsMissing()
+    public void Bind_ServerSection_IsReadByItsBinder()
     {
         var yaml = ConfigurationFiles.Valid + """
             server:
-              urls: http://127.0.0.1:5000
+              urls: http://127.0.0.1:5000;http://[::1]:5001
+              authFailureLimit: 5
             redundancyLevel: 2
 
             """;
 
         var result = _files.Load(yaml);
 
-        Assert.Null(result.Options);
-        Assert.Equal(
-            [
-                new OptionsError("server", "not built yet (issue 14, Bulwark server): nothing reads this section, so it is refused rather than ignored"),
-            ],
-            result.Errors);
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        Assert.Equal(["http://127.0.0.1:5000", "http://[::1]:5001"], result.Options.Server!.Urls);
+        Assert.Equal(5, result.Options.Server.AuthFailureLimit);
+        Assert.True(result.Options.Server.Enabled);
     }
 
     [Theory]
