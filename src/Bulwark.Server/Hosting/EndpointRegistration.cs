@@ -1,4 +1,6 @@
+using Bulwark.Server.Gate;
 using Bulwark.Server.Reads;
+using Bulwark.Server.Writes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +17,7 @@ internal static class EndpointRegistration
     public static void AddServices(IServiceCollection services)
     {
         services.AddBulwarkHealth();
+        services.AddBulwarkWrites();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)
@@ -22,6 +25,8 @@ internal static class EndpointRegistration
         app.MapBulwarkHealth();
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
+        api.MapBulwarkWrites();
+        api.MapBulwarkGate();
         return app;
     }
 
