@@ -19,7 +19,7 @@ public sealed class WriteRoleTests(WriteServerFixture fixture) : IClassFixture<W
         { "POST", "/api/v1/incidents/INC-0/resolve", """{"note":"role test"}""", "operator" },
         { "POST", "/api/v1/recoveries", """{"plan":"noop","dryRun":true}""", "operator" },
         { "POST", "/api/v1/drills", """{"plan":"zone:a","dryRun":true}""", "operator" },
-        { "POST", "/api/v1/failover/switchover", """{"group":"g","to":"b","reason":"role test"}""", "operator" },
+        { "POST", "/api/v1/failover/switchover", """{"group":"orders","to":"a","reason":"role test"}""", "operator" },
         { "PUT", "/api/v1/limits", WriteServer.LimitsDocument(), "admin" },
         { "POST", "/api/v1/orders/check", """{"account":"ACC1","strategy":"momo","symbol":"XYZ","side":"buy","quantity":1,"price":10,"clientOrderId":900001}""", "engine" },
         { "POST", "/api/v1/executions", """{"type":"ack","clientOrderId":900001}""", "engine" },

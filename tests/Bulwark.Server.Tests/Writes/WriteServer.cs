@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Bulwark.Recovery;
+using Bulwark.Redundancy;
 using Bulwark.Server.Auth;
 using Bulwark.Trading;
 
@@ -17,6 +18,7 @@ internal static class WriteServer
     public const string Account = "ACC1";
     public const string Strategy = "momo";
     public const string Symbol = "XYZ";
+    public const string Group = "orders";
 
     public static RiskGateOptions TradingOptions()
     {
@@ -65,6 +67,18 @@ internal static class WriteServer
             plan.Steps.Add(new RecoveryStepOptions { Name = "nothing", Action = RecoveryActionKind.Command, Command = "true" });
             options.Recovery = new RecoveryOptions();
             options.Recovery.Plans.Add(plan);
+
+            // This replica (a) leads failover group "orders" on the system's own SQLite coordinator.
+            options.Failover = new FailoverOptions { Replica = "a" };
+            options.Failover.Coordinator.Path = Path.Combine(options.DataDirectory, "leases.db");
+            options.Failover.Groups.Add(new FailoverGroupOptions { Name = Group });
+
+            // A topology to drill: two replicas of "engines" in zones a and b, their health the engine component's.
+            var service = new RedundantServiceOptions { Name = "engines", Type = RedundancyType.ActiveActive, Capacity = 1, Level = 1, Region = "eu" };
+            service.Replicas.Add(new RedundantReplicaOptions { Name = "e1", Zone = "a", Host = "h1", Component = "engine" });
+            service.Replicas.Add(new RedundantReplicaOptions { Name = "e2", Zone = "b", Host = "h2", Component = "engine" });
+            options.Redundancy = new RedundancyOptions();
+            options.Redundancy.Services.Add(service);
         });
         harness.Beat();
         if (trading)
@@ -153,7 +167,8 @@ internal static class WriteServer
         return text.ToString();
     }
 
-    // Written by the running system on its own (status, SLI counts, rejections), whatever a request does.
+    // Written by the running system on its own (status, SLI counts, rejections), whatever a request does; and the audit
+    // of a limits change the gate refused (ApplyLimits records every refusal, like the SIGHUP reload's): a record, not a change.
     private static bool IsBackground(string kind) => kind.StartsWith("availability.", StringComparison.Ordinal) ||
-        kind is TradingEventKinds.Rejections or EventKinds.ComponentState or EventKinds.SystemState or TradingEventKinds.TradingState;
+        kind is TradingEventKinds.Rejections or TradingEventKinds.LimitsChangeRefused or EventKinds.ComponentState or EventKinds.SystemState or TradingEventKinds.TradingState;
 }
