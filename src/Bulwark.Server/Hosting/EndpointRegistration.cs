@@ -1,5 +1,7 @@
 using Bulwark.Server.Gate;
+using Bulwark.Server.Metrics;
 using Bulwark.Server.Reads;
+using Bulwark.Server.Stream;
 using Bulwark.Server.Writes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +10,8 @@ namespace Bulwark.Server.Hosting;
 
 /// <summary>
 /// Every area's services and endpoints, one line each: a new area adds its <c>Add...</c> and <c>Map...</c> lines here
-/// and keeps its endpoints in its own folder. The API is under <c>/api/v1</c>; health and metrics are at the root.
+/// and keeps its endpoints in its own folder. The API is under <c>/api/v1</c>; health, metrics and the OpenAPI document
+/// are at the root.
 /// </summary>
 internal static class EndpointRegistration
 {
@@ -17,17 +20,22 @@ internal static class EndpointRegistration
     public static void AddServices(IServiceCollection services)
     {
         services.AddBulwarkHealth();
+        services.AddBulwarkStream();
+        services.AddBulwarkMetrics();
+        services.AddOpenApi();
         services.AddBulwarkWrites();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)
     {
         app.MapBulwarkHealth();
+        app.MapBulwarkMetrics();
+        app.MapOpenApi();
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
+        api.MapBulwarkStream();
         api.MapBulwarkWrites();
         api.MapBulwarkGate();
         return app;
     }
-
 }
