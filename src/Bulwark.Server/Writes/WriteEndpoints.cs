@@ -1,6 +1,8 @@
 using Bulwark.Server.Auth;
 using Bulwark.Server.Problems;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,10 +45,23 @@ internal static class WriteEndpoints
         return api;
     }
 
-    /// <summary>For the OpenAPI document: a JSON body of <typeparamref name="TRequest"/>, answered with <typeparamref name="TResponse"/> or a problem.</summary>
-    internal static RouteHandlerBuilder Body<TRequest, TResponse>(this RouteHandlerBuilder builder)
-        where TRequest : notnull => builder
-        .Accepts<TRequest>("application/json")
+    /// <summary>
+    /// For the OpenAPI document: a JSON body of <typeparamref name="TRequest"/>, answered with <typeparamref name="TResponse"/>
+    /// or a problem. The body is described by a transformer, not by <c>Accepts</c> metadata, which would make routing answer a
+    /// wrong content type itself (before authentication, without the field): <see cref="JsonBody"/> does that, after it.
+    /// </summary>
+    internal static RouteHandlerBuilder Body<TRequest, TResponse>(this RouteHandlerBuilder builder) => builder
+        .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(TRequest), null, cancellationToken).ConfigureAwait(false) },
+                },
+            };
+        })
         .Produces<TResponse>()
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status401Unauthorized)

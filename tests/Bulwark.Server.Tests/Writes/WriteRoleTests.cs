@@ -115,6 +115,14 @@ public sealed class WriteRoleTests(WriteServerFixture fixture) : IClassFixture<W
             """{"account":"ACC1","strategy":"momo","symbol":"XYZ","side":"buy","quantity":1200,"price":10,"clientOrderId":910001}""", ApiRole.Engine));
         Assert.True(decision.GetProperty("accepted").GetBoolean(), decision.ToString());
         Assert.True((await Harness.SendAsync("/api/v1/limits", WriteServer.LimitsDocument("back to normal", "1000"), ApiRole.Admin, HttpMethod.Put)).IsSuccessStatusCode);
+
+        // A change the running gate cannot take is refused whole, and the refusal is audited too (as SIGHUP's is).
+        var refused = await Problem.ReadAsync(await Harness.SendAsync("/api/v1/limits",
+            WriteServer.LimitsDocument("more capacity", "1000").Replace("4096", "8192", StringComparison.Ordinal), ApiRole.Admin, HttpMethod.Put), HttpStatusCode.BadRequest);
+        Assert.Equal("trading.orderCapacity", refused.GetProperty("field").GetString());
+        var refusal = Assert.Single(await Harness.EventsAsync(Bulwark.Trading.TradingEventKinds.LimitsChangeRefused), e => e.Cause == "more capacity");
+        Assert.StartsWith("admin-key (key ", refusal.Actor, StringComparison.Ordinal);
+        Assert.Equal(1000, Harness.System.Trading.Gate.GetOptions().Firm.MaximumOrderQuantity);
         await WriteServer.JsonAsync(await Harness.SendAsync("/api/v1/executions", """{"type":"cancel","clientOrderId":910001}""", ApiRole.Engine));
     }
 
