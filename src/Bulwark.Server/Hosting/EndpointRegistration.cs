@@ -22,7 +22,7 @@ internal static class EndpointRegistration
         services.AddBulwarkHealth();
         services.AddBulwarkStream();
         services.AddBulwarkMetrics();
-        services.AddOpenApi();
+        services.AddBulwarkOpenApi();
         services.AddBulwarkWrites();
     }
 

@@ -45,6 +45,9 @@ internal static class ServerHost
             // The CLI's --json settings (BulwarkJson): camelCase, enums by name, nulls left out.
             json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+            // A number in quotes is a wrong type, not a number: the web defaults would read "10" as 10.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
         });
         services.AddBulwarkProblems();

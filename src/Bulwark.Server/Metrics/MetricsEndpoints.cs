@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Bulwark.Server.Metrics;
 
@@ -17,7 +18,9 @@ internal static class MetricsEndpoints
 
     public static IServiceCollection AddBulwarkMetrics(this IServiceCollection services)
     {
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("bulwark"))
+            .WithMetrics(metrics => metrics
             .AddMeter(BulwarkMetrics.MeterName)
             .AddPrometheusExporter());
         return services;

@@ -13,6 +13,7 @@ public sealed class PrometheusScrapeTests
 
         var text = await harness.Client.GetStringAsync("/metrics");
         Assert.Contains("bulwark_check_duration_seconds", text, StringComparison.Ordinal);
+        Assert.Contains("le=\"0.005\"", text, StringComparison.Ordinal); // buckets in seconds, not the exporter's millisecond defaults
 
         await using var prometheus = await PrometheusServer.StartAsync(target);
         double? checks = null;

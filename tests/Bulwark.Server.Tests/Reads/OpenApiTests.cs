@@ -20,5 +20,12 @@ public sealed class OpenApiTests
         ];
         Assert.All(expected, path => Assert.Contains(path, paths));
         Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+
+        // The keys' scheme, and on a read the role it needs; the open endpoints ask for none.
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        var status = document.GetProperty("paths").GetProperty("/api/v1/status").GetProperty("get");
+        Assert.True(status.GetProperty("security")[0].TryGetProperty("bearer", out _));
+        Assert.StartsWith("Needs a key of the viewer role", status.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.False(document.GetProperty("paths").GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _));
     }
 }

@@ -95,6 +95,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
                     data.Add(name, $"{field} -1e400", Raw(body, field, "-1e400"), "application/json", 400, field);
                     data.Add(name, $"{field} long overflow", Raw(body, field, "9223372036854775808"), "application/json", 400, field);
                     data.Add(name, $"{field} \"NaN\"", Set(body, field, JsonValue.Create("NaN")), "application/json", 400, field);
+                    data.Add(name, $"{field} quoted", Set(body, field, JsonValue.Create(value!.ToJsonString())), "application/json", 400, field);
                     data.Add(name, $"{field} \"Infinity\"", Set(body, field, JsonValue.Create("Infinity")), "application/json", 400, field);
                 }
 
