@@ -99,6 +99,27 @@ public sealed class WriteRoleTests(WriteServerFixture fixture) : IClassFixture<W
     }
 
     [Fact]
+    public async Task ConcurrentResolves_OfOneIncident_RecordOneResolve()
+    {
+        var id = await Harness.OpenIncidentAsync("failover:race");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Harness.SendAsync($"/api/v1/incidents/{id}/resolve", $$"""{"note":"racer {{i}}"}""", ApiRole.Operator)));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        Assert.Single(await Harness.EventsAsync(Bulwark.Availability.AvailabilityEventKinds.IncidentResolved), e => e.Subject == id);
+    }
+
+    [Fact]
+    public async Task AnUnknownOperation_Is404NamingIt()
+    {
+        var problem = await Problem.ReadAsync(await Harness.GetAsync("/api/v1/operations/OP-424242", ApiRole.Viewer), HttpStatusCode.NotFound);
+        Assert.Equal("id", problem.GetProperty("field").GetString());
+        await Problem.ReadAsync(await Harness.GetAsync("/api/v1/operations/OP-1"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task PutLimits_ByAnAdmin_IsAppliedAndAudited()
     {
         var before = Harness.System.Trading!.Gate.GetOptions().Firm.MaximumOrderQuantity;
