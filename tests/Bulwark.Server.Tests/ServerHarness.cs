@@ -37,7 +37,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public static async Task<ServerHarness> StartAsync(
         Action<BulwarkOptions>? configure = null, Func<string, IEventStore>? store = null, Action<WebApplication>? endpoints = null,
-        string url = "http://127.0.0.1:0", HttpMessageHandler? handler = null)
+        string url = "http://127.0.0.1:0", HttpMessageHandler? handler = null, Bulwark.Failover.ILeaseCoordinator? leases = null)
     {
         var dir = new TempDirectory();
         var options = new BulwarkOptions { DataDirectory = dir.Path };
@@ -46,7 +46,7 @@ internal sealed class ServerHarness : IAsyncDisposable
         options.Components.Add(component);
         configure?.Invoke(options);
 
-        var system = SafetySystem.Create(options, eventStore: store?.Invoke(Path.Combine(dir.Path, BulwarkDefaults.DatabaseFileName)));
+        var system = SafetySystem.Create(options, eventStore: store?.Invoke(Path.Combine(dir.Path, BulwarkDefaults.DatabaseFileName)), leaseCoordinator: leases);
         await system.StartAsync();
         var keys = await ApiKeyStore.OpenAsync(ApiKeyStore.PathIn(dir.Path), TimeProvider.System);
         var secrets = new Dictionary<ApiRole, string>();
