@@ -259,17 +259,12 @@ internal static class RunCommand
         }
 
         var who = $"{Environment.UserName}@{Environment.MachineName} (SIGHUP)";
-        var errors = trading.Gate.ApplyLimits(options.Trading, who, $"configuration reload from {configPath}");
-
-        // The audit event (applied or refused) is written now, not at the next periodic flush, and before the line that
-        // reports the reload (a supervisor that reads the line then finds the event).
-        try
+        // The audit event (applied or refused) is written by ApplyAsync, before the line that reports the reload (a
+        // supervisor that reads the line then finds the event).
+        var (errors, notWritten) = await Bulwark.Trading.TradingLimitsChange.ApplyAsync(trading, options.Trading, who, $"configuration reload from {configPath}").ConfigureAwait(false);
+        if (notWritten is not null)
         {
-            await trading.FlushAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
-        {
-            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({notWritten.Message}); the next flush retries it").ConfigureAwait(false);
         }
 
         if (errors.Count > 0)

@@ -1,6 +1,8 @@
+using Bulwark.Server.Gate;
 using Bulwark.Server.Metrics;
 using Bulwark.Server.Reads;
 using Bulwark.Server.Stream;
+using Bulwark.Server.Writes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,6 +23,7 @@ internal static class EndpointRegistration
         services.AddBulwarkStream();
         services.AddBulwarkMetrics();
         services.AddBulwarkOpenApi();
+        services.AddBulwarkWrites();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)
@@ -31,6 +34,8 @@ internal static class EndpointRegistration
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
         api.MapBulwarkStream();
+        api.MapBulwarkWrites();
+        api.MapBulwarkGate();
         return app;
     }
 }
