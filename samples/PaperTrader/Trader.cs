@@ -233,14 +233,9 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
 
     private static async Task<ITradingJournalStore> OpenJournalStoreAsync(JournalAddress address, CancellationToken cancellationToken)
     {
-        if (address.Kind == "sqlite")
-        {
-            return await SqliteTradingJournalStore.OpenAsync(address.Target, cancellationToken);
-        }
-
-        // The PostgreSQL journal store is being written on another branch; until it is merged there is none to open.
-        await Task.CompletedTask;
-        throw new NotSupportedException("the PostgreSQL trading journal store is not in this build; use sqlite:FILE");
+        return address.Kind == "sqlite"
+            ? await SqliteTradingJournalStore.OpenAsync(address.Target, cancellationToken)
+            : await PostgreSqlTradingJournalStore.OpenAsync(address.Target, cancellationToken);
     }
 
     /// <summary>Orders at a steady rate while this replica leads, once the term's takeover is complete.</summary>

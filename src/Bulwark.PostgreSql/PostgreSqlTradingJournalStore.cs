@@ -60,11 +60,23 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
     public static async Task<PostgreSqlTradingJournalStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var dataSource = await PostgreSqlSchema.OpenAsync(SessionSettings(connectionString), cancellationToken).ConfigureAwait(false);
+        return new PostgreSqlTradingJournalStore(dataSource);
+    }
+
+    /// <summary>
+    /// The connection string the store's sessions use: <paramref name="connectionString"/> with its timeouts capped, and
+    /// the server told to end a session left idle inside a transaction for 3 s. An append's transaction is one round
+    /// trip and a commit, never idle for long; a writer cut off inside one (a partitioned leader) would otherwise hold
+    /// the fence row's lock, and so every other writer, until TCP gives up.
+    /// </summary>
+    internal static string SessionSettings(string connectionString)
+    {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         builder.Timeout = Math.Min(builder.Timeout, 5);
         builder.CommandTimeout = Math.Min(builder.CommandTimeout, 10);
-        var dataSource = await PostgreSqlSchema.OpenAsync(builder.ConnectionString, cancellationToken).ConfigureAwait(false);
-        return new PostgreSqlTradingJournalStore(dataSource);
+        builder.Options = ("-c idle_in_transaction_session_timeout=3000 " + builder.Options).Trim();
+        return builder.ConnectionString;
     }
 
     /// <inheritdoc />

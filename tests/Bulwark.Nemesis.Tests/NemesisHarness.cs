@@ -40,6 +40,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
     private readonly TempDirectory _dir = new();
     private readonly string _backend;
     private readonly Func<int, string> _coordinatorFor;
+    private readonly Func<int, string>? _journalFor;
     private readonly ChildProcess?[] _replicas = new ChildProcess?[3];
     private readonly TimeSpan _ttl;
     private readonly List<VenueOrder> _orders = [];
@@ -57,10 +58,12 @@ internal sealed class NemesisHarness : IAsyncDisposable
     /// <param name="ttl">Lease length the replicas use.</param>
     /// <param name="rate">Orders per second each leader sends.</param>
     /// <param name="unfenced">The venue checks no fencing token (as a real one), logging what a fencing venue would have decided.</param>
-    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl, double rate, bool unfenced)
+    /// <param name="journalFor">The trading journal each replica is given (postgres:CONNSTR); null: one SQLite file, <see cref="JournalPath"/>.</param>
+    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl, double rate, bool unfenced, Func<int, string>? journalFor = null)
     {
         _backend = backend;
         _coordinatorFor = coordinatorFor;
+        _journalFor = journalFor;
         _ttl = ttl;
         Rate = rate;
         _unfenced = unfenced;
@@ -68,7 +71,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
 
     public string VenueLogPath => _dir.File("venue.log");
 
-    /// <summary>The trading journal every replica shares (SQLite).</summary>
+    /// <summary>The trading journal every replica shares when it is SQLite.</summary>
     public string JournalPath => _dir.File("journal.db");
 
     public double Rate { get; }
@@ -281,7 +284,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
             "--venue", $"http://127.0.0.1:{_venuePort}",
             "--ttl-ms", _ttl.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
             "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50",
-            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", "sqlite:" + JournalPath, "--status-ms", "1000");
+            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", _journalFor?.Invoke(i) ?? "sqlite:" + JournalPath, "--status-ms", "1000");
 
     /// <summary>RefusedAsStale over every replica process of the run (each one's latest `journal refused=N`).</summary>
     public long RefusedAsStale => _refused.Values.Sum();
