@@ -27,7 +27,7 @@ internal enum Fault
 /// </summary>
 internal sealed record Round(
     int Number, Fault Fault, string OldLeader, long OldToken, string NewLeader, long NewToken, double RecoveryMs,
-    long TakeoverPosition, long VenuePosition);
+    long TakeoverPosition, long VenuePosition, long FaultAtUnixMs);
 
 /// <summary>
 /// Real processes: a venue simulator and three PaperTrader replicas on one coordinator. Each round finds the leader
@@ -173,7 +173,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
         // fencing venue would accept has arrived by now (a later one is a deposed arrival, which a fencing venue refuses).
         var takeover = await Eventually.ValueAsync(() => _takeoverPositions.TryGetValue(first!.Token, out var q) ? (long?)q : null, RoundDeadline, $"round {number}: the takeover position of term {first!.Token}");
         return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first.Replica, first.Token, first.ArrivalUnixMs - faultAt,
-            takeover!.Value, VenueLog.PositionBefore(Orders(), first.Token));
+            takeover!.Value, VenueLog.PositionBefore(Orders(), first.Token), faultAt);
     }
 
     /// <summary>

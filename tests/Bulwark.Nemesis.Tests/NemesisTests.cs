@@ -69,7 +69,7 @@ public abstract class NemesisTests(ITestOutputHelper output)
             await Eventually.WaitUntilAsync(() => harness.RefusedAsStale > 0, TimeSpan.FromSeconds(15), "a woken replica's journal refused its rows");
         }
 
-        var rates = VenueLog.TermRates(orders);
+        var rates = VenueLog.TermRates(orders, rounds.ToDictionary(r => r.OldToken, r => r.FaultAtUnixMs));
         var terms = rates.Select(t => t.PerSecond).Order().ToArray();
         var slowest = rates.Count > 0 ? rates.Min(t => t.SlowestSecond) : 0;
         var lateFills = late.Sum(o => o.SignedFill);
