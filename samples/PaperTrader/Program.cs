@@ -31,4 +31,11 @@ var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 await using var trader = new Trader(settings, TimeProvider.System);
-return await trader.RunAsync(stop.Token);
+try
+{
+    return await trader.RunAsync(stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 0; // stopped while starting
+}

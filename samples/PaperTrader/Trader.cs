@@ -68,14 +68,19 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         var commands = settings.CommandsPath is { } path ? Task.Run(() => RunCommandsAsync(path, token), CancellationToken.None) : Task.CompletedTask;
         if (settings.Journal is { } address)
         {
-            try
+            // A journal that cannot be opened (the server down, the file busy while another process recovers it) is tried
+            // again, as the coordinator is: the gate never opens without it, and the replica never leaves.
+            while (_store is null)
             {
-                _store = await OpenJournalStoreAsync(address, token);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Console.Error.WriteLine($"error: --journal: {address.Kind}:{address.Target} could not be opened: {ex.Message}");
-                return 1;
+                try
+                {
+                    _store = await OpenJournalStoreAsync(address, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"--journal: {address.Kind} journal not opened, retrying: {ex.Message}");
+                    await Task.Delay(settings.Retry, token);
+                }
             }
 
             if (settings.CommandsPath is not null)
