@@ -76,14 +76,14 @@ public abstract class NemesisTests(ITestOutputHelper output)
         var report = NemesisHarness.Report(backend, rounds) + string.Create(CultureInfo.InvariantCulture, $"""
               venue {(Unfenced ? "unfenced (logs the fencing decision for each order)" : "fencing")}; rate asked {Rate}/s per leader, reached at the venue (a term's orders over its first to last arrival): min {(terms.Length > 0 ? terms[0] : 0):F0}/s, median {(terms.Length > 0 ? terms[terms.Length / 2] : 0):F0}/s over {terms.Length} terms of at least 1 s; slowest whole second inside a term {slowest} orders
               orders {orders.Count}, accepted {orders.Count(o => o.Accepted)}, refused as stale {orders.Count(o => !o.Accepted)}, a fencing venue would refuse {orders.Count(o => o.Fenced == false)}, terms {orders.Select(o => o.Token).Distinct().Count()}
-              deposed-term orders after a newer term's first order: {late.Count} (kill {lateOf(Fault.Kill)}, pause {lateOf(Fault.Pause)}, partition {lateOf(Fault.Partition)}); their fills {lateFills} (filled by an unfenced venue, refused by the journal)
+              deposed-term orders after a newer term's first order: {late.Count} (kill {lateOf(Fault.Kill)}, pause {lateOf(Fault.Pause)}, partition {lateOf(Fault.Partition)}); their fills {lateFills} ({(Unfenced ? "filled by the unfenced venue, kept out of the journal" : "refused by the fencing venue")})
               journal ({(journal is null ? "SQLite, one file" : "PostgreSQL, the coordinator's server")}): {rows.Count} rows, RefusedAsStale {harness.RefusedAsStale} over the run, deposed replicas restarted {harness.DeposedExits.Count}
             """) + "\n";
         output.WriteLine(report);
         if (Environment.GetEnvironmentVariable("BULWARK_NEMESIS_REPORT") is { Length: > 0 } directory)
         {
             Directory.CreateDirectory(directory);
-            var name = backend + string.Concat(faults.Select(f => "-" + f.ToString().ToLowerInvariant()));
+            var name = backend + string.Concat(faults.Select(f => "-" + f.ToString().ToLowerInvariant())) + (Unfenced ? "" : "-fenced");
             await File.WriteAllTextAsync(Path.Combine(directory, $"{name}.txt"), report);
             File.Copy(harness.VenueLogPath, Path.Combine(directory, $"{name}-venue.log"), overwrite: true);
         }
