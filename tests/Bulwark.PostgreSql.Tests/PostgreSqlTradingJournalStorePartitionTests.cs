@@ -45,4 +45,41 @@ public sealed class PostgreSqlTradingJournalStorePartitionTests(PostgresServer s
             proxy.Heal(); // drops the cut connection: the stuck session's cleanup fails fast instead of waiting on the black hole
         }
     }
+
+    [Fact]
+    public async Task AWriterStuckInsideItsBatch_HoldingTheFence_IsEndedByTheNextWriter()
+    {
+        // Cut off in the middle of its batch, a writer's session is neither idle (the server waits for the rest of the
+        // batch, not for a command) nor gone (the black hole keeps the TCP connection alive): the server cannot end it.
+        // Here a session of the store holds the fence inside a statement that runs a minute.
+        var direct = await server.CreateDatabaseAsync();
+        await using var next = await PostgreSqlTradingJournalStore.OpenAsync(direct);
+        await using var stuck = new NpgsqlConnection(PostgreSqlTradingJournalStore.SessionSettings(direct));
+        await stuck.OpenAsync();
+        await using var transaction = await stuck.BeginTransactionAsync();
+        await using (var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", stuck, transaction))
+        {
+            await lockFence.ExecuteScalarAsync();
+        }
+
+        using var sleeping = new NpgsqlCommand("SELECT pg_sleep(60);", stuck, transaction) { CommandTimeout = 120 };
+        var holding = sleeping.ExecuteNonQueryAsync();
+
+        // The next leader's writer retries as the journal does; within seconds it ends the stuck session and writes.
+        JournalAppendResult? result = null;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                result = await next.AppendAsync([new JournalRecord { Writer = "next", Token = 2, Kind = JournalRecordKind.TermStarted, Time = DateTimeOffset.UnixEpoch }]);
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(15), "the next writer's append");
+        Assert.Equal(1, result!.Written);
+        await Assert.ThrowsAnyAsync<Exception>(() => holding); // its session was ended
+    }
 }
