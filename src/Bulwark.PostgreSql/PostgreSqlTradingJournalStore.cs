@@ -68,7 +68,7 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
     /// The connection string the store's sessions use: <paramref name="connectionString"/> with its timeouts capped, its
     /// own application name, and two limits for a writer cut off inside an append (a partitioned leader), which would
     /// otherwise hold the fence row's lock, and so every other writer, until TCP gives up: the server ends a session left
-    /// idle inside a transaction for 3 s, and a lock waited for more than 4 s fails the wait, after which the waiter ends
+    /// idle inside a transaction for 2 s, and a lock waited for more than 2 s fails the wait, after which the waiter ends
     /// the stuck session itself (<see cref="EndStuckWritersAsync"/>; one cut off mid-batch is not idle to the server).
     /// </summary>
     internal static string SessionSettings(string connectionString)
@@ -77,12 +77,12 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
         builder.Timeout = Math.Min(builder.Timeout, 5);
         builder.CommandTimeout = Math.Min(builder.CommandTimeout, 10);
         builder.ApplicationName = ApplicationName;
-        builder.Options = ($"-c idle_in_transaction_session_timeout=3000 -c lock_timeout={LockTimeoutMilliseconds} " + builder.Options).Trim();
+        builder.Options = ($"-c idle_in_transaction_session_timeout=2000 -c lock_timeout={LockTimeoutMilliseconds} " + builder.Options).Trim();
         return builder.ConnectionString;
     }
 
     private const string ApplicationName = "bulwark-journal";
-    private const int LockTimeoutMilliseconds = 4000;
+    private const int LockTimeoutMilliseconds = 2000;
 
     /// <inheritdoc />
     public async ValueTask<JournalAppendResult> AppendAsync(IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken = default)

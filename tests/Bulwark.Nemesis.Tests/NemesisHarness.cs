@@ -116,7 +116,8 @@ internal sealed class NemesisHarness : IAsyncDisposable
         {
             await RestartDeposedAsync(number);
             var orders = Orders();
-            var last = orders.LastOrDefault(o => o.Accepted);
+            // The newest term's latest order (an unfenced venue also logs a deposed leader's late orders as accepted).
+            var last = orders.Where(o => o.Accepted).MaxBy(o => (o.Token, o.Seq));
             leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } &&
                           orders.Count(o => o.Token == last.Token) >= OrdersPerTerm ? last : null;
             return leaderOrder is not null;

@@ -69,7 +69,8 @@ public abstract class NemesisTests(ITestOutputHelper output)
             await Eventually.WaitUntilAsync(() => harness.RefusedAsStale > 0, TimeSpan.FromSeconds(15), "a woken replica's journal refused its rows");
         }
 
-        var rates = VenueLog.TermRates(orders, rounds.ToDictionary(r => r.OldToken, r => r.FaultAtUnixMs));
+        var rates = VenueLog.TermRates(orders, rounds.GroupBy(r => r.OldToken).ToDictionary(g => g.Key, g => g.Min(r => r.FaultAtUnixMs)));
+        Assert.Equal(rounds.Count, rounds.Select(r => r.OldToken).Distinct().Count()); // each round struck a new term
         var terms = rates.Select(t => t.PerSecond).Order().ToArray();
         var slowest = rates.Count > 0 ? rates.Min(t => t.SlowestSecond) : 0;
         var lateFills = late.Sum(o => o.SignedFill);
