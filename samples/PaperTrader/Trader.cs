@@ -314,7 +314,8 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             }
         }
 
-        var inherited = _gate.GetWorkingOrders();
+        // Without a journal there is nothing inherited: this gate knows only its own orders.
+        var inherited = _journal is null ? [] : _gate.GetWorkingOrders();
         int filled = 0, unknown = 0;
         foreach (var id in inherited)
         {
@@ -425,8 +426,14 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            // It may or may not have reached the venue: it stays working, and the next takeover asks the venue.
+            // It may or may not have reached the venue. With a journal it stays working, and the next takeover asks the
+            // venue; without one (paper trading against a venue that may not be there) nothing stays working.
             Interlocked.Increment(ref _lost);
+            if (_journal is null)
+            {
+                _gate.OnCancel(id);
+            }
+
             Print(print, $"lost id={id} error={ex.GetType().Name}");
         }
         finally

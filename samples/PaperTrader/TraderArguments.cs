@@ -11,7 +11,7 @@ internal sealed record TraderArguments
     private static readonly string[] Known =
     [
         "--replica", "--backend", "--coordinator", "--venue", "--group", "--ttl-ms", "--margin-ms", "--renew-ms", "--retry-ms",
-        "--rate", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms",
+        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms",
     ];
 
     public required string Replica { get; init; }
@@ -113,6 +113,16 @@ internal sealed record TraderArguments
         }
 
         var rate = Number(args, "--rate", 100, 0, 10_000, found);
+        if (Value(args, "--interval-ms") is not null)
+        {
+            // The older form: one order every N ms (kept for existing configurations).
+            if (Value(args, "--rate") is not null)
+            {
+                found.Add("--interval-ms: give --rate or --interval-ms, not both");
+            }
+
+            rate = 1000 / Milliseconds(args, "--interval-ms", 10, found).TotalMilliseconds;
+        }
         JournalAddress? journal = null;
         if (Value(args, "--journal") is { } journalText)
         {
