@@ -404,6 +404,13 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
                 return;
             }
 
+            if (settings.SendDelay > TimeSpan.Zero)
+            {
+                // Fault injection (--send-delay-ms): a slow path between the last leadership check and the wire, where a
+                // pause lands in a real engine. Only a downstream fence catches what a paused process sends from here.
+                await Task.Delay(settings.SendDelay, CancellationToken.None);
+            }
+
             var answer = await _venue.SendAsync(Account, settings.Replica, Math.Max(0, term), id, order.Side == OrderSide.Buy, order.Quantity, order.Price, leadership);
             Interlocked.Increment(ref _sent);
             Interlocked.Increment(ref _stretchSent);

@@ -285,7 +285,16 @@ internal sealed class NemesisHarness : IAsyncDisposable
             "--venue", $"http://127.0.0.1:{_venuePort}",
             "--ttl-ms", _ttl.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
             "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50",
-            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", _journalFor?.Invoke(i) ?? "sqlite:" + JournalPath, "--status-ms", "1000");
+            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", _journalFor?.Invoke(i) ?? "sqlite:" + JournalPath, "--status-ms", "1000",
+            "--send-delay-ms", SendDelayMs.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The pause PaperTrader injects between its last leadership check and the send (BULWARK_NEMESIS_SEND_DELAY_MS,
+    /// default 20): without it a SIGSTOP almost never lands in that window, and the checks of what only a downstream
+    /// fence catches would never see a case. 0 turns it off.
+    /// </summary>
+    public static int SendDelayMs =>
+        int.TryParse(Environment.GetEnvironmentVariable("BULWARK_NEMESIS_SEND_DELAY_MS"), CultureInfo.InvariantCulture, out var ms) && ms >= 0 ? ms : 20;
 
     /// <summary>RefusedAsStale over every replica process of the run (each one's latest `journal refused=N`).</summary>
     public long RefusedAsStale => _refused.Values.Sum();
