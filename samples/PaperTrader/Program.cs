@@ -8,8 +8,8 @@ using PaperTrader;
 //
 //   PaperTrader --replica ID --venue URL [--backend sqlite|postgres|etcd|none] [--coordinator FILE|CONNSTR|ENDPOINTS]
 //               [--group engines] [--ttl-ms 1000] [--margin-ms 300] [--renew-ms 200] [--retry-ms 50]
-//               [--rate 100] [--journal sqlite:FILE|postgres:CONNSTR] [--commands FILE]
-//               [--daily-loss N] [--evaluate-ms 200] [--status-ms 1000]
+//               [--rate 100 | --interval-ms MS] [--journal sqlite:FILE|postgres:CONNSTR] [--commands FILE]
+//               [--daily-loss N] [--evaluate-ms 200] [--status-ms 1000] [--send-delay-ms 0 (fault injection)]
 //
 // Output lines are machine-readable (key=value): `started`, `leader`/`follower`, `rebuilt`, `takeover`, `position`,
 // `working`, `state`, `journal` (RefusedAsStale), `rate`, `deposed`, and for the command file `order`, `fill`, ...
@@ -31,4 +31,11 @@ var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 await using var trader = new Trader(settings, TimeProvider.System);
-return await trader.RunAsync(stop.Token);
+try
+{
+    return await trader.RunAsync(stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 0; // stopped while starting
+}

@@ -68,14 +68,19 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         var commands = settings.CommandsPath is { } path ? Task.Run(() => RunCommandsAsync(path, token), CancellationToken.None) : Task.CompletedTask;
         if (settings.Journal is { } address)
         {
-            try
+            // A journal that cannot be opened (the server down, the file busy while another process recovers it) is tried
+            // again, as the coordinator is: the gate never opens without it, and the replica never leaves.
+            while (_store is null)
             {
-                _store = await OpenJournalStoreAsync(address, token);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Console.Error.WriteLine($"error: --journal: {address.Kind}:{address.Target} could not be opened: {ex.Message}");
-                return 1;
+                try
+                {
+                    _store = await OpenJournalStoreAsync(address, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"--journal: {address.Kind} journal not opened, retrying: {ex.Message}");
+                    await Task.Delay(settings.Retry, token);
+                }
             }
 
             if (settings.CommandsPath is not null)
@@ -233,14 +238,9 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
 
     private static async Task<ITradingJournalStore> OpenJournalStoreAsync(JournalAddress address, CancellationToken cancellationToken)
     {
-        if (address.Kind == "sqlite")
-        {
-            return await SqliteTradingJournalStore.OpenAsync(address.Target, cancellationToken);
-        }
-
-        // The PostgreSQL journal store is being written on another branch; until it is merged there is none to open.
-        await Task.CompletedTask;
-        throw new NotSupportedException("the PostgreSQL trading journal store is not in this build; use sqlite:FILE");
+        return address.Kind == "sqlite"
+            ? await SqliteTradingJournalStore.OpenAsync(address.Target, cancellationToken)
+            : await PostgreSqlTradingJournalStore.OpenAsync(address.Target, cancellationToken);
     }
 
     /// <summary>Orders at a steady rate while this replica leads, once the term's takeover is complete.</summary>
@@ -314,7 +314,8 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             }
         }
 
-        var inherited = _gate.GetWorkingOrders();
+        // Without a journal there is nothing inherited: this gate knows only its own orders.
+        var inherited = _journal is null ? [] : _gate.GetWorkingOrders();
         int filled = 0, unknown = 0;
         foreach (var id in inherited)
         {
@@ -403,6 +404,13 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
                 return;
             }
 
+            if (settings.SendDelay > TimeSpan.Zero)
+            {
+                // Fault injection (--send-delay-ms): a slow path between the last leadership check and the wire, where a
+                // pause lands in a real engine. Only a downstream fence catches what a paused process sends from here.
+                await Task.Delay(settings.SendDelay, CancellationToken.None);
+            }
+
             var answer = await _venue.SendAsync(Account, settings.Replica, Math.Max(0, term), id, order.Side == OrderSide.Buy, order.Quantity, order.Price, leadership);
             Interlocked.Increment(ref _sent);
             Interlocked.Increment(ref _stretchSent);
@@ -425,8 +433,14 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            // It may or may not have reached the venue: it stays working, and the next takeover asks the venue.
+            // It may or may not have reached the venue. With a journal it stays working, and the next takeover asks the
+            // venue; without one (paper trading against a venue that may not be there) nothing stays working.
             Interlocked.Increment(ref _lost);
+            if (_journal is null)
+            {
+                _gate.OnCancel(id);
+            }
+
             Print(print, $"lost id={id} error={ex.GetType().Name}");
         }
         finally

@@ -11,7 +11,7 @@ internal sealed record TraderArguments
     private static readonly string[] Known =
     [
         "--replica", "--backend", "--coordinator", "--venue", "--group", "--ttl-ms", "--margin-ms", "--renew-ms", "--retry-ms",
-        "--rate", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms",
+        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--send-delay-ms",
     ];
 
     public required string Replica { get; init; }
@@ -44,6 +44,9 @@ internal sealed record TraderArguments
     public required TimeSpan EvaluateInterval { get; init; }
 
     public required TimeSpan StatusInterval { get; init; }
+
+    /// <summary>Fault injection: a pause between the last leadership check and the send (0: none).</summary>
+    public TimeSpan SendDelay { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; null with every error in <paramref name="errors"/>.</summary>
     public static TraderArguments? Parse(string[] args, string? replicaIndex, out List<string> errors)
@@ -113,6 +116,16 @@ internal sealed record TraderArguments
         }
 
         var rate = Number(args, "--rate", 100, 0, 10_000, found);
+        if (Value(args, "--interval-ms") is not null)
+        {
+            // The older form: one order every N ms (kept for existing configurations).
+            if (Value(args, "--rate") is not null)
+            {
+                found.Add("--interval-ms: give --rate or --interval-ms, not both");
+            }
+
+            rate = 1000 / Milliseconds(args, "--interval-ms", 10, found).TotalMilliseconds;
+        }
         JournalAddress? journal = null;
         if (Value(args, "--journal") is { } journalText)
         {
@@ -138,6 +151,7 @@ internal sealed record TraderArguments
         double? dailyLoss = Value(args, "--daily-loss") is null ? null : Number(args, "--daily-loss", 0, 0.01, 1e12, found);
         var evaluate = Milliseconds(args, "--evaluate-ms", 200, found);
         var status = Milliseconds(args, "--status-ms", 1000, found);
+        var sendDelay = TimeSpan.FromMilliseconds(Number(args, "--send-delay-ms", 0, 0, 10_000, found));
         if (found.Count > 0)
         {
             return null;
@@ -160,6 +174,7 @@ internal sealed record TraderArguments
             DailyLoss = dailyLoss,
             EvaluateInterval = evaluate,
             StatusInterval = status,
+            SendDelay = sendDelay,
         };
     }
 

@@ -60,12 +60,29 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
     public static async Task<PostgreSqlTradingJournalStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var dataSource = await PostgreSqlSchema.OpenAsync(SessionSettings(connectionString), cancellationToken).ConfigureAwait(false);
+        return new PostgreSqlTradingJournalStore(dataSource);
+    }
+
+    /// <summary>
+    /// The connection string the store's sessions use: <paramref name="connectionString"/> with its timeouts capped, its
+    /// own application name, and two limits for a writer cut off inside an append (a partitioned leader), which would
+    /// otherwise hold the fence row's lock, and so every other writer, until TCP gives up: the server ends a session left
+    /// idle inside a transaction for 2 s, and a lock waited for more than 2 s fails the wait, after which the waiter ends
+    /// the stuck session itself (<see cref="EndStuckWritersAsync"/>; one cut off mid-batch is not idle to the server).
+    /// </summary>
+    internal static string SessionSettings(string connectionString)
+    {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         builder.Timeout = Math.Min(builder.Timeout, 5);
         builder.CommandTimeout = Math.Min(builder.CommandTimeout, 10);
-        var dataSource = await PostgreSqlSchema.OpenAsync(builder.ConnectionString, cancellationToken).ConfigureAwait(false);
-        return new PostgreSqlTradingJournalStore(dataSource);
+        builder.ApplicationName = ApplicationName;
+        builder.Options = ($"-c idle_in_transaction_session_timeout=2000 -c lock_timeout={LockTimeoutMilliseconds} " + builder.Options).Trim();
+        return builder.ConnectionString;
     }
+
+    private const string ApplicationName = "bulwark-journal";
+    private const int LockTimeoutMilliseconds = 2000;
 
     /// <inheritdoc />
     public async ValueTask<JournalAppendResult> AppendAsync(IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken = default)
@@ -111,6 +128,23 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
             cause[i] = r.Cause;
         }
 
+        try
+        {
+            return await AppendAsync(n, token, writer, kind, time, order, exec, account, strategy, symbol, side, quantity, price, scope, source, state, actor, cause, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            // The fence stayed locked past lock_timeout: a writer is stuck inside its append (cut off mid-batch, which
+            // the server cannot tell from slow). End it, so this append's retry, and the next leader, can go on.
+            await EndStuckWritersAsync(cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<JournalAppendResult> AppendAsync(
+        int n, long[] token, string[] writer, int[] kind, long[] time, long[] order, long[] exec, string?[] account, string?[] strategy, string?[] symbol,
+        int[] side, long[] quantity, double[] price, string?[] scope, string?[] source, int[] state, string?[] actor, string?[] cause, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -184,6 +218,21 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Ends every session of the journal (by its application name) whose writing transaction has been open longer than
+    /// the lock timeout: an append takes milliseconds, so such a session is stuck. What it was writing is rolled back
+    /// (never durable, so never acknowledged); its writer retries, and is refused if a newer term wrote meanwhile.
+    /// </summary>
+    private async Task EndStuckWritersAsync(CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand($"""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = '{ApplicationName}' AND pid <> pg_backend_pid()
+              AND backend_xid IS NOT NULL AND xact_start < now() - interval '{LockTimeoutMilliseconds} milliseconds';
+            """);
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

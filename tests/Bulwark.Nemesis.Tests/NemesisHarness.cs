@@ -27,7 +27,7 @@ internal enum Fault
 /// </summary>
 internal sealed record Round(
     int Number, Fault Fault, string OldLeader, long OldToken, string NewLeader, long NewToken, double RecoveryMs,
-    long TakeoverPosition, long VenuePosition);
+    long TakeoverPosition, long VenuePosition, long FaultAtUnixMs);
 
 /// <summary>
 /// Real processes: a venue simulator and three PaperTrader replicas on one coordinator. Each round finds the leader
@@ -40,6 +40,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
     private readonly TempDirectory _dir = new();
     private readonly string _backend;
     private readonly Func<int, string> _coordinatorFor;
+    private readonly Func<int, string>? _journalFor;
     private readonly ChildProcess?[] _replicas = new ChildProcess?[3];
     private readonly TimeSpan _ttl;
     private readonly List<VenueOrder> _orders = [];
@@ -57,10 +58,12 @@ internal sealed class NemesisHarness : IAsyncDisposable
     /// <param name="ttl">Lease length the replicas use.</param>
     /// <param name="rate">Orders per second each leader sends.</param>
     /// <param name="unfenced">The venue checks no fencing token (as a real one), logging what a fencing venue would have decided.</param>
-    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl, double rate, bool unfenced)
+    /// <param name="journalFor">The trading journal each replica is given (postgres:CONNSTR); null: one SQLite file, <see cref="JournalPath"/>.</param>
+    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl, double rate, bool unfenced, Func<int, string>? journalFor = null)
     {
         _backend = backend;
         _coordinatorFor = coordinatorFor;
+        _journalFor = journalFor;
         _ttl = ttl;
         Rate = rate;
         _unfenced = unfenced;
@@ -68,7 +71,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
 
     public string VenueLogPath => _dir.File("venue.log");
 
-    /// <summary>The trading journal every replica shares (SQLite).</summary>
+    /// <summary>The trading journal every replica shares when it is SQLite.</summary>
     public string JournalPath => _dir.File("journal.db");
 
     public double Rate { get; }
@@ -113,7 +116,8 @@ internal sealed class NemesisHarness : IAsyncDisposable
         {
             await RestartDeposedAsync(number);
             var orders = Orders();
-            var last = orders.LastOrDefault(o => o.Accepted);
+            // The newest term's latest order (an unfenced venue also logs a deposed leader's late orders as accepted).
+            var last = orders.Where(o => o.Accepted).MaxBy(o => (o.Token, o.Seq));
             leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } &&
                           orders.Count(o => o.Token == last.Token) >= OrdersPerTerm ? last : null;
             return leaderOrder is not null;
@@ -170,7 +174,7 @@ internal sealed class NemesisHarness : IAsyncDisposable
         // fencing venue would accept has arrived by now (a later one is a deposed arrival, which a fencing venue refuses).
         var takeover = await Eventually.ValueAsync(() => _takeoverPositions.TryGetValue(first!.Token, out var q) ? (long?)q : null, RoundDeadline, $"round {number}: the takeover position of term {first!.Token}");
         return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first.Replica, first.Token, first.ArrivalUnixMs - faultAt,
-            takeover!.Value, VenueLog.PositionBefore(Orders(), first.Token));
+            takeover!.Value, VenueLog.PositionBefore(Orders(), first.Token), faultAt);
     }
 
     /// <summary>
@@ -281,7 +285,16 @@ internal sealed class NemesisHarness : IAsyncDisposable
             "--venue", $"http://127.0.0.1:{_venuePort}",
             "--ttl-ms", _ttl.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
             "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50",
-            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", "sqlite:" + JournalPath, "--status-ms", "1000");
+            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", _journalFor?.Invoke(i) ?? "sqlite:" + JournalPath, "--status-ms", "1000",
+            "--send-delay-ms", SendDelayMs.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The pause PaperTrader injects between its last leadership check and the send (BULWARK_NEMESIS_SEND_DELAY_MS,
+    /// default 20): without it a SIGSTOP almost never lands in that window, and the checks of what only a downstream
+    /// fence catches would never see a case. 0 turns it off.
+    /// </summary>
+    public static int SendDelayMs =>
+        int.TryParse(Environment.GetEnvironmentVariable("BULWARK_NEMESIS_SEND_DELAY_MS"), CultureInfo.InvariantCulture, out var ms) && ms >= 0 ? ms : 20;
 
     /// <summary>RefusedAsStale over every replica process of the run (each one's latest `journal refused=N`).</summary>
     public long RefusedAsStale => _refused.Values.Sum();

@@ -122,10 +122,12 @@ internal static class VenueLog
 
     /// <summary>
     /// Each term of at least a second at the venue: its orders over the time from its first arrival to its last, and the
-    /// fewest orders that arrived in any whole second inside it (how steady the rate was).
+    /// fewest orders that arrived in any whole second inside it (how steady the rate was). A term with a cut-off in
+    /// <paramref name="until"/> (the moment the nemesis struck its leader) counts only what arrived before it: a paused
+    /// leader's last orders arrive when it wakes, seconds later, and would stretch the term.
     /// </summary>
-    public static IReadOnlyList<(long Token, double PerSecond, int SlowestSecond)> TermRates(IEnumerable<VenueOrder> orders) =>
-        [.. orders.Where(o => o.Token > 0).GroupBy(o => o.Token).Select(g =>
+    public static IReadOnlyList<(long Token, double PerSecond, int SlowestSecond)> TermRates(IEnumerable<VenueOrder> orders, IReadOnlyDictionary<long, long>? until = null) =>
+        [.. orders.Where(o => o.Token > 0 && (until is null || !until.TryGetValue(o.Token, out var end) || o.ArrivalUnixMs <= end)).GroupBy(o => o.Token).Select(g =>
         {
             var arrivals = g.Select(o => o.ArrivalUnixMs).Order().ToArray();
             var seconds = (arrivals[^1] - arrivals[0]) / 1000.0;

@@ -119,5 +119,11 @@ public sealed class VenueLogTests
         Assert.Equal(301 / 2.0, rate.PerSecond, 3);
         Assert.Equal(100, rate.SlowestSecond);
         Assert.Empty(VenueLog.TermRates(orders.Take(100))); // half a second: too short to judge
+
+        // Struck at 11,500: what arrived later (a paused leader's last orders, when it wakes) is not its trading rate.
+        var late = orders.Append(orders[0] with { Seq = 999, ArrivalUnixMs = 15_000 }).ToList();
+        Assert.True(Assert.Single(VenueLog.TermRates(late)).SlowestSecond == 0);
+        var struck = Assert.Single(VenueLog.TermRates(late, new Dictionary<long, long> { [7] = 11_500 }));
+        Assert.Equal(251 / 1.5, struck.PerSecond, 3);
     }
 }
