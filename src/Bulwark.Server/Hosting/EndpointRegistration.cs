@@ -1,3 +1,4 @@
+using Bulwark.Server.Dashboard;
 using Bulwark.Server.Reads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,8 @@ internal static class EndpointRegistration
         app.MapBulwarkHealth();
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
+        api.MapBulwarkSession();
+        app.MapBulwarkDashboard();
         return app;
     }
 
