@@ -26,8 +26,10 @@ internal static class DashboardEndpoints
     public static IEndpointRouteBuilder MapBulwarkDashboard(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Results.Redirect(Prefix + "/")).ExcludeFromDescription();
-        app.MapGet(Prefix, () => Results.Redirect(Prefix + "/")).ExcludeFromDescription();
-        app.MapGet(Prefix + "/{file?}", (HttpContext context, string? file) => Serve(context, file ?? "index.html")).ExcludeFromDescription();
+        // Routing matches /dashboard and /dashboard/ alike: the page's relative links need the slash.
+        app.MapGet(Prefix + "/{file?}", (HttpContext context, string? file) =>
+                file is null && !context.Request.Path.Value!.EndsWith('/') ? Results.Redirect(Prefix + "/") : Serve(context, file ?? "index.html"))
+            .ExcludeFromDescription();
         return app;
     }
 
