@@ -33,8 +33,8 @@ async function api(path, init = {}) {
 }
 
 function problemText(body, status) {
+  if (status === 404 && !(body && body.detail)) return "not served by this server (this build does not have it yet)";
   if (body && (body.detail || body.title)) return (body.title ? body.title + ": " : "") + (body.detail || "");
-  if (status === 404) return "not served by this server (this build does not have it)";
   return "HTTP " + status;
 }
 
@@ -125,6 +125,8 @@ function table(rows, columns) {
 }
 
 // ---------- charts (inline SVG) ----------
+
+const conditionState = { Passing: "Healthy", Warning: "Degraded", Recovering: "Recovering", Unknown: "Unknown", Failing: "Failed" };
 
 const stateColour = {
   Healthy: "#1f8a4c", Degraded: "#b7791f", Recovering: "#b7791f", Unknown: "#8a94a3", Critical: "#c0392b", Failed: "#7b241c",
@@ -229,8 +231,9 @@ function renderComponents(status) {
       el("td", {}, el("strong", { text: c.name }), el("div", { class: "muted", text: c.criticality || "" })),
       el("td", {}, el("span", { class: "pill", "data-state": c.state, "data-testid": "component-state", text: c.state })),
       el("td", {}, el("div", { text: "since " + when(c.since) }), el("div", { class: "muted", text: "checked " + ago(c.lastCheckAt) })),
-      el("td", {}, (c.checks || []).map((k) => el("div", {}, el("span", { text: (k.name || k.type) + ": " }),
-        el("span", { class: "muted", text: [pick(k, "lastResult", "status", "state"), pick(k, "lastDetail", "detail", "description")].filter((v) => v !== undefined).join(" — ") || "" })))),
+      el("td", {}, (c.checks || []).map((k) => el("div", {}, el("span", { text: (k.name || k.type) + " " }),
+        el("span", { class: "pill small", "data-state": conditionState[k.condition] || "", text: k.condition || "?" }),
+        el("span", { class: "muted", text: " " + [k.lastDescription, k.lastException].filter((v) => v).join(" — ") })))),
       el("td", { class: "history" }, timeline));
   });
   fill("components", el("div", { class: "scroll" }, el("table", {},
