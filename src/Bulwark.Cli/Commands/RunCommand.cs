@@ -246,7 +246,7 @@ internal static class RunCommand
         }
 
         var who = $"{Environment.UserName}@{Environment.MachineName} (SIGHUP)";
-        var errors = trading.Gate.ApplyLimits(options.Trading, who, $"configuration reload from {configPath}");
+        var (errors, notWritten) = await Bulwark.Trading.TradingLimitsChange.ApplyAsync(trading, options.Trading, who, $"configuration reload from {configPath}").ConfigureAwait(false);
         if (errors.Count > 0)
         {
             await stderr.WriteLineAsync("reload refused; the limits in force stay:").ConfigureAwait(false);
@@ -258,13 +258,9 @@ internal static class RunCommand
         }
 
         // The audit event (applied or refused) is written now, not at the next periodic flush.
-        try
+        if (notWritten is not null)
         {
-            await trading.FlushAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
-        {
-            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({ex.Message}); the next flush retries it").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"warning: the audit event is not written yet ({notWritten.Message}); the next flush retries it").ConfigureAwait(false);
         }
     }
 

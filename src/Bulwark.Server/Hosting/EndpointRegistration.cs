@@ -1,5 +1,7 @@
 using Bulwark.Server.Dashboard;
+using Bulwark.Server.Gate;
 using Bulwark.Server.Reads;
+using Bulwark.Server.Writes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +18,7 @@ internal static class EndpointRegistration
     public static void AddServices(IServiceCollection services)
     {
         services.AddBulwarkHealth();
+        services.AddBulwarkWrites();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)
@@ -23,6 +26,8 @@ internal static class EndpointRegistration
         app.MapBulwarkHealth();
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
+        api.MapBulwarkWrites();
+        api.MapBulwarkGate();
         api.MapBulwarkSession();
         app.MapBulwarkDashboard();
         return app;
