@@ -36,6 +36,12 @@ internal static class Coordinators
         };
     }
 
+    /// <summary>The PostgreSQL trading journal (<c>trading.journal.store: postgres</c>); null otherwise (the system opens its SQLite file itself).</summary>
+    public static async Task<Bulwark.Trading.Journal.ITradingJournalStore?> OpenJournalAsync(BulwarkOptions options, CancellationToken cancellationToken) =>
+        options is { Trading: not null, TradingJournal: { Enabled: true, Store: Bulwark.Trading.Journal.TradingJournalStoreKind.PostgreSql } journal }
+            ? await PostgreSqlTradingJournalStore.OpenAsync(journal.ConnectionString!, cancellationToken).ConfigureAwait(false)
+            : null;
+
     /// <summary>Where the leases are, for messages.</summary>
     public static string Describe(BulwarkOptions options) => options.Failover?.Coordinator is { } c
         ? c.Backend switch

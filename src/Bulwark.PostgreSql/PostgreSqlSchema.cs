@@ -69,6 +69,53 @@ internal static class PostgreSqlSchema
         DROP TRIGGER IF EXISTS bulwark_events_no_truncate ON bulwark_events;
         CREATE TRIGGER bulwark_events_no_truncate BEFORE TRUNCATE ON bulwark_events
           FOR EACH STATEMENT EXECUTE FUNCTION bulwark_events_append_only();
+        CREATE TABLE IF NOT EXISTS bulwark_trading_journal_fence (
+          id        integer PRIMARY KEY CHECK (id = 1),
+          highest   bigint NOT NULL,
+          last_seq  bigint NOT NULL
+        );
+        INSERT INTO bulwark_trading_journal_fence (id, highest, last_seq) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
+        CREATE TABLE IF NOT EXISTS bulwark_trading_journal (
+          seq         bigint PRIMARY KEY,
+          token       bigint NOT NULL,
+          writer      text NOT NULL,
+          kind        integer NOT NULL,
+          time_ticks  bigint NOT NULL,
+          order_id    bigint NOT NULL,
+          exec_id     bigint NOT NULL,
+          account     text,
+          strategy    text,
+          symbol      text,
+          side        integer NOT NULL,
+          quantity    bigint NOT NULL,
+          price       double precision NOT NULL,
+          scope       text,
+          source      text,
+          state       integer NOT NULL,
+          actor       text,
+          cause       text
+        );
+        CREATE OR REPLACE FUNCTION bulwark_trading_journal_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'the trading journal is append-only'; END $$;
+        DROP TRIGGER IF EXISTS bulwark_trading_journal_append_only ON bulwark_trading_journal;
+        CREATE TRIGGER bulwark_trading_journal_append_only BEFORE UPDATE OR DELETE ON bulwark_trading_journal
+          FOR EACH ROW EXECUTE FUNCTION bulwark_trading_journal_append_only();
+        DROP TRIGGER IF EXISTS bulwark_trading_journal_no_truncate ON bulwark_trading_journal;
+        CREATE TRIGGER bulwark_trading_journal_no_truncate BEFORE TRUNCATE ON bulwark_trading_journal
+          FOR EACH STATEMENT EXECUTE FUNCTION bulwark_trading_journal_append_only();
+        DROP TRIGGER IF EXISTS bulwark_trading_journal_fence_no_delete ON bulwark_trading_journal_fence;
+        CREATE TRIGGER bulwark_trading_journal_fence_no_delete BEFORE DELETE OR TRUNCATE ON bulwark_trading_journal_fence
+          FOR EACH STATEMENT EXECUTE FUNCTION bulwark_trading_journal_append_only();
+        CREATE OR REPLACE FUNCTION bulwark_trading_journal_fence_up_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF NEW.highest < OLD.highest OR NEW.last_seq < OLD.last_seq THEN
+              RAISE EXCEPTION 'the trading journal fence only moves up';
+            END IF;
+            RETURN NEW;
+          END $$;
+        DROP TRIGGER IF EXISTS bulwark_trading_journal_fence_up_only ON bulwark_trading_journal_fence;
+        CREATE TRIGGER bulwark_trading_journal_fence_up_only BEFORE UPDATE ON bulwark_trading_journal_fence
+          FOR EACH ROW EXECUTE FUNCTION bulwark_trading_journal_fence_up_only();
         """;
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

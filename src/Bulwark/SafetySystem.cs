@@ -10,6 +10,7 @@ using Bulwark.Health.Checks;
 using Bulwark.Recovery;
 using Bulwark.Storage;
 using Bulwark.Trading;
+using Bulwark.Trading.Journal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -37,6 +38,9 @@ public sealed class SafetySystem : IAsyncDisposable
     private AvailabilityMonitor? _availability;
     private readonly ILeaseCoordinator? _suppliedLeases;
     private readonly IKillSwitchChannel? _killSwitchChannel;
+    private readonly ITradingJournalStore? _suppliedJournalStore;
+    private ITradingJournalStore? _ownedJournalStore;
+    private TradingJournal? _journal;
     private KillSwitchReplication? _killSwitchReplication;
     private ILeaseCoordinator? _ownedLeases;
     private FailoverManager? _failover;
@@ -46,8 +50,11 @@ public sealed class SafetySystem : IAsyncDisposable
     private Task? _availabilityLoop;
     private int _state; // 0 created, 1 started, 2 stopped
 
-    private SafetySystem(BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory, ILeaseCoordinator? leases, IKillSwitchChannel? killSwitchChannel)
+    private SafetySystem(
+        BulwarkOptions options, TimeProvider time, ILoggerFactory loggerFactory, IEventStore? store, IServiceProvider? services, IMeterFactory? meterFactory,
+        ILeaseCoordinator? leases, IKillSwitchChannel? killSwitchChannel, ITradingJournalStore? journalStore)
     {
+        _suppliedJournalStore = journalStore;
         _suppliedLeases = leases;
         _killSwitchChannel = killSwitchChannel;
         _options = options;
@@ -81,10 +88,15 @@ public sealed class SafetySystem : IAsyncDisposable
     /// Where the kill switch is shared with the installation's other nodes, when <c>failover.coordinator</c> shares it
     /// (PostgreSqlKillSwitchChannel, EtcdKillSwitchChannel).
     /// </param>
+    /// <param name="tradingJournalStore">
+    /// Where the trading journal lives (<c>trading.journal:</c>); when null, the SQLite file it names under the data
+    /// directory. A PostgreSQL journal (<c>store: postgres</c>) is PostgreSqlTradingJournalStore from Bulwark.PostgreSql,
+    /// and must be passed. The system does not dispose a store it was given.
+    /// </param>
     public static SafetySystem Create(
         BulwarkOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IEventStore? eventStore = null,
-        ILeaseCoordinator? leaseCoordinator = null, IKillSwitchChannel? killSwitchChannel = null) =>
-        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null, leaseCoordinator, killSwitchChannel);
+        ILeaseCoordinator? leaseCoordinator = null, IKillSwitchChannel? killSwitchChannel = null, ITradingJournalStore? tradingJournalStore = null) =>
+        Create(options, timeProvider, loggerFactory, eventStore, services: null, meterFactory: null, healthCheckRegistrations: null, leaseCoordinator, killSwitchChannel, tradingJournalStore);
 
     internal static SafetySystem Create(
         BulwarkOptions options,
@@ -95,7 +107,8 @@ public sealed class SafetySystem : IAsyncDisposable
         IMeterFactory? meterFactory,
         IReadOnlyCollection<string>? healthCheckRegistrations,
         ILeaseCoordinator? leaseCoordinator = null,
-        IKillSwitchChannel? killSwitchChannel = null)
+        IKillSwitchChannel? killSwitchChannel = null,
+        ITradingJournalStore? tradingJournalStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         SupervisedComponents.AddTo(options);
@@ -105,7 +118,7 @@ public sealed class SafetySystem : IAsyncDisposable
             throw new BulwarkOptionsException(errors);
         }
 
-        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory, leaseCoordinator, killSwitchChannel);
+        return new SafetySystem(options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, eventStore, services, meterFactory, leaseCoordinator, killSwitchChannel, tradingJournalStore);
     }
 
     /// <summary>
@@ -268,8 +281,15 @@ public sealed class SafetySystem : IAsyncDisposable
             // Before any check runs: latches restored, and the first system transition already drives trading.
             _trading = new TradingSafetyBridge(
                 new RiskGate(trading, _time), store, _options.TradingPolicy, _loggerFactory.CreateLogger<TradingSafetyBridge>());
-            await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
             _trading.HoldUntilFirstEvidence();
+            if (_options.TradingJournal is { Enabled: true } journalOptions)
+            {
+                // Held (only cancels pass) until the gate is rebuilt from the journal; a journal that cannot be read fails
+                // the start. Before the bridge's evaluation loop, so no loss limit is judged on a half-rebuilt gate.
+                await StartJournalAsync(_trading, journalOptions, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _trading.StartAsync(cancellationToken).ConfigureAwait(false);
             _manager.Transitioned += _trading.OnSafetyEvent;
             var killSwitch = _trading.KillSwitch;
             var manager = _manager;
@@ -307,6 +327,46 @@ public sealed class SafetySystem : IAsyncDisposable
         _availabilityStopping = new CancellationTokenSource();
         var stopping = _availabilityStopping.Token;
         _availabilityLoop = Task.Run(() => AvailabilityLoopAsync(stopping), CancellationToken.None);
+    }
+
+    /// <summary>Path of the embedded trading journal's file under the data directory (when <c>trading.journal.store</c> is sqlite).</summary>
+    public string TradingJournalPath => Path.GetFullPath(Path.Combine(_options.DataDirectory, _options.TradingJournal.Path));
+
+    private async Task StartJournalAsync(TradingSafetyBridge trading, TradingJournalOptions journalOptions, CancellationToken cancellationToken)
+    {
+        var store = _suppliedJournalStore;
+        var where = journalOptions.Store == TradingJournalStoreKind.Sqlite ? TradingJournalPath : "postgresql";
+        if (store is null)
+        {
+            if (journalOptions.Store != TradingJournalStoreKind.Sqlite)
+            {
+                throw new InvalidOperationException(
+                    "trading.journal.store is postgres: pass its store to SafetySystem.Create (PostgreSqlTradingJournalStore from Bulwark.PostgreSql), " +
+                    "or register it as ITradingJournalStore with AddBulwark; the bulwark command does.");
+            }
+
+            try
+            {
+                _ownedJournalStore = await SqliteTradingJournalStore.OpenAsync(TradingJournalPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+            {
+                throw new StoreUnreadableException($"the trading journal at {where} cannot be opened ({ex.Message.TrimEnd('.')}): trading stays held; restore the file from a backup or move it away (positions then start flat)", ex);
+            }
+
+            store = _ownedJournalStore;
+        }
+
+        try
+        {
+            _journal = await TradingJournal.StartAsync(trading.Gate, store, journalOptions, _loggerFactory.CreateLogger<TradingJournal>(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreUnreadableException($"the trading journal at {where} cannot be read to rebuild the gate ({ex.Message.TrimEnd('.')}): trading stays held", ex);
+        }
+
+        trading.Journal = _journal;
     }
 
     private async Task StartFailoverAsync(FailoverOptions failover, IEventStore store, CancellationToken cancellationToken)
@@ -348,6 +408,9 @@ public sealed class SafetySystem : IAsyncDisposable
             if (group.Trading && _trading is not null)
             {
                 elector.BindTo(_trading.Gate); // closed at once: no order passes until this replica leads
+
+                // And until, once it leads, it has read the previous term from the journal (or a drop copy was loaded).
+                _journal?.Follow(elector);
             }
 
             await elector.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -500,7 +563,25 @@ public sealed class SafetySystem : IAsyncDisposable
         {
             await _manager.StopAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        // Last: every report and state change up to the stop is durable before StopAsync returns.
+        if (_journal is not null)
+        {
+            // Bounded: a store that does not answer must not hang the stop (the dispose makes one more attempt).
+            using var flushing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            flushing.CancelAfter(JournalFlushTimeout);
+            try
+            {
+                await _journal.FlushAsync(flushing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                TradingLog.JournalStoreFailed(_loggerFactory.CreateLogger<TradingJournal>(), new TimeoutException("the trading journal did not flush within 10 s of the stop"), _journal.Pending);
+            }
+        }
     }
+
+    private static readonly TimeSpan JournalFlushTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Stops if running, then releases the store, the HTTP client and the meter.</summary>
     public async ValueTask DisposeAsync()
@@ -509,6 +590,16 @@ public sealed class SafetySystem : IAsyncDisposable
         if (_trading is not null)
         {
             await _trading.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_journal is not null)
+        {
+            await _journal.DisposeAsync().ConfigureAwait(false); // writes what is still queued
+        }
+
+        if (_ownedJournalStore is not null)
+        {
+            await _ownedJournalStore.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_recovery is not null)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -19,8 +20,14 @@ internal enum Fault
     Partition,
 }
 
-/// <summary>One round's outcome.</summary>
-internal sealed record Round(int Number, Fault Fault, string OldLeader, long OldToken, string NewLeader, long NewToken, double RecoveryMs);
+/// <summary>
+/// One round's outcome: who led before and after, the time from the fault to the new leader's first order at the venue,
+/// the position the new leader reported at its takeover (before its first order) and the position the venue's fills of
+/// the older terms make (fills a fencing venue would have accepted).
+/// </summary>
+internal sealed record Round(
+    int Number, Fault Fault, string OldLeader, long OldToken, string NewLeader, long NewToken, double RecoveryMs,
+    long TakeoverPosition, long VenuePosition);
 
 /// <summary>
 /// Real processes: a venue simulator and three PaperTrader replicas on one coordinator. Each round finds the leader
@@ -36,6 +43,10 @@ internal sealed class NemesisHarness : IAsyncDisposable
     private readonly ChildProcess?[] _replicas = new ChildProcess?[3];
     private readonly TimeSpan _ttl;
     private readonly List<VenueOrder> _orders = [];
+    private readonly ConcurrentDictionary<long, long> _takeoverPositions = new();
+    private readonly ConcurrentQueue<(string Replica, long Refused)> _deposedExits = new();
+    private readonly ConcurrentDictionary<ChildProcess, long> _refused = new();
+    private readonly bool _unfenced;
     private ChildProcess? _venue;
     private volatile int _paused = -1;
     private int _venuePort;
@@ -44,19 +55,35 @@ internal sealed class NemesisHarness : IAsyncDisposable
     /// <param name="backend">sqlite, postgres or etcd.</param>
     /// <param name="coordinatorFor">The coordinator address each replica is given (etcd: one member each).</param>
     /// <param name="ttl">Lease length the replicas use.</param>
-    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl)
+    /// <param name="rate">Orders per second each leader sends.</param>
+    /// <param name="unfenced">The venue checks no fencing token (as a real one), logging what a fencing venue would have decided.</param>
+    public NemesisHarness(string backend, Func<int, string> coordinatorFor, TimeSpan ttl, double rate, bool unfenced)
     {
         _backend = backend;
         _coordinatorFor = coordinatorFor;
         _ttl = ttl;
+        Rate = rate;
+        _unfenced = unfenced;
     }
 
     public string VenueLogPath => _dir.File("venue.log");
 
+    /// <summary>The trading journal every replica shares (SQLite).</summary>
+    public string JournalPath => _dir.File("journal.db");
+
+    public double Rate { get; }
+
+    /// <summary>Replicas that exited deposed (their journal rows refused as stale), with their RefusedAsStale count.</summary>
+    public IReadOnlyCollection<(string Replica, long Refused)> DeposedExits => _deposedExits;
+
+    /// <summary>Orders each leader sends in its term before the next fault (about a second and a half at the rate).</summary>
+    private int OrdersPerTerm => (int)(Rate * 1.5);
+
     public async Task StartAsync()
     {
         _venuePort = FreePort();
-        _venue = ChildProcess.StartDotnet(Sample("VenueSimulator"), _dir.Path, "--port", _venuePort.ToString(CultureInfo.InvariantCulture), "--log", VenueLogPath);
+        string[] venueArgs = ["--port", _venuePort.ToString(CultureInfo.InvariantCulture), "--log", VenueLogPath, "--price", "100"];
+        _venue = ChildProcess.StartDotnet(Sample("VenueSimulator"), _dir.Path, _unfenced ? [.. venueArgs, "--unfenced"] : venueArgs);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
         await WaitAsync(async () =>
         {
@@ -80,19 +107,17 @@ internal sealed class NemesisHarness : IAsyncDisposable
     public async Task<Round> RunRoundAsync(int number, Fault fault, Action<int>? cut = null, Action<int>? heal = null)
     {
         // The leader: the replica of the latest accepted order, once it is also the one with the highest token.
+        // ... and has traded a while in its term: a split brain can only show if the deposed leader has orders to send.
         VenueOrder? leaderOrder = null;
-        await WaitAsync(() =>
+        await WaitAsync(async () =>
         {
-            // Only the nemesis stops a replica: one that died by itself leaves the round without the spare it needs.
-            if (_replicas.Any(r => r is { HasExited: true }))
-            {
-                throw new InvalidOperationException($"round {number}: a replica exited by itself\n{Describe()}");
-            }
-
-            var last = Orders().LastOrDefault(o => o.Accepted);
-            leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } ? last : null;
-            return Task.FromResult(leaderOrder is not null);
-        }, RoundDeadline, $"round {number}: a leader trading");
+            await RestartDeposedAsync(number);
+            var orders = Orders();
+            var last = orders.LastOrDefault(o => o.Accepted);
+            leaderOrder = last is not null && _replicas[Index(last.Replica)] is { HasExited: false } &&
+                          orders.Count(o => o.Token == last.Token) >= OrdersPerTerm ? last : null;
+            return leaderOrder is not null;
+        }, RoundDeadline, $"round {number}: a leader trading {OrdersPerTerm} orders in its term");
 
         var leader = Index(leaderOrder!.Replica);
         var faultAt = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
@@ -117,10 +142,11 @@ internal sealed class NemesisHarness : IAsyncDisposable
         VenueOrder? first = null;
         try
         {
-            await WaitAsync(() =>
+            await WaitAsync(async () =>
             {
+                await RestartDeposedAsync(number, except: leader);
                 first = Orders().FirstOrDefault(o => o.Accepted && o.Token > leaderOrder.Token && o.ArrivalUnixMs >= faultAt);
-                return Task.FromResult(first is not null);
+                return first is not null;
             }, RoundDeadline, $"round {number}: a new leader trading after {fault} of {leaderOrder.Replica}");
         }
         finally
@@ -140,7 +166,39 @@ internal sealed class NemesisHarness : IAsyncDisposable
             }
         }
 
-        return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first!.Replica, first.Token, first.ArrivalUnixMs - faultAt);
+        // The new leader printed its position at its takeover, before its first order; every order of an older term that a
+        // fencing venue would accept has arrived by now (a later one is a deposed arrival, which a fencing venue refuses).
+        var takeover = await Eventually.ValueAsync(() => _takeoverPositions.TryGetValue(first!.Token, out var q) ? (long?)q : null, RoundDeadline, $"round {number}: the takeover position of term {first!.Token}");
+        return new Round(number, fault, leaderOrder.Replica, leaderOrder.Token, first.Replica, first.Token, first.ArrivalUnixMs - faultAt,
+            takeover!.Value, VenueLog.PositionBefore(Orders(), first.Token));
+    }
+
+    /// <summary>
+    /// A replica that exited with code 3 was deposed with journal rows refused (its gate is not the journal's any more):
+    /// it is restarted, to be rebuilt from the journal, as a supervisor would. Any other exit fails the round: only the
+    /// nemesis stops a replica, and one that died by itself leaves the round without the spare it needs.
+    /// </summary>
+    private async Task RestartDeposedAsync(int number, int except = -1)
+    {
+        for (var i = 0; i < _replicas.Length; i++)
+        {
+            if (i == except || _replicas[i] is not { HasExited: true } replica)
+            {
+                continue;
+            }
+
+            if (replica.ExitCode != 3)
+            {
+                throw new InvalidOperationException($"round {number}: r{i} exited by itself with {replica.ExitCode}\n{Describe()}");
+            }
+
+            var refused = replica.Stdout.Split('\n').Where(l => l.StartsWith("journal refused=", StringComparison.Ordinal)).Select(Refused).LastOrDefault();
+            _deposedExits.Enqueue(($"r{i}", refused));
+            await replica.DisposeAsync();
+            StartReplica(i);
+        }
+
+        static long Refused(string line) => long.Parse(line.AsSpan(16, line.IndexOf(' ', 16) - 16), CultureInfo.InvariantCulture);
     }
 
     /// <summary>The nemesis's schedule, not a wait on the system: SIGCONT once <paramref name="after"/> has passed.</summary>
@@ -181,7 +239,8 @@ internal sealed class NemesisHarness : IAsyncDisposable
         text.AppendLine(CultureInfo.InvariantCulture, $"backend {backend}: {rounds.Count} rounds");
         foreach (var r in rounds)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  round {r.Number,3} {r.Fault,-9} {r.OldLeader}#{r.OldToken} -> {r.NewLeader}#{r.NewToken} recovery {r.RecoveryMs,6:F0} ms");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  round {r.Number,3} {r.Fault,-9} {r.OldLeader}#{r.OldToken} -> {r.NewLeader}#{r.NewToken} recovery {r.RecoveryMs,6:F0} ms, position at takeover {r.TakeoverPosition} (venue fills {r.VenuePosition})");
         }
 
         foreach (var group in rounds.GroupBy(r => r.Fault).Prepend(rounds.GroupBy(_ => (Fault)(-1)).Single()))
@@ -217,11 +276,33 @@ internal sealed class NemesisHarness : IAsyncDisposable
 
     private void StartReplica(int i) =>
         _replicas[i] = ChildProcess.StartDotnet(
-            Sample("PaperTrader"), _dir.Path,
+            Sample("PaperTrader"), _dir.Path, OnLine,
             "--replica", $"r{i}", "--backend", _backend, "--coordinator", _coordinatorFor(i),
             "--venue", $"http://127.0.0.1:{_venuePort}",
             "--ttl-ms", _ttl.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
-            "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50", "--interval-ms", "10");
+            "--margin-ms", "300", "--renew-ms", "200", "--retry-ms", "50",
+            "--rate", Rate.ToString(CultureInfo.InvariantCulture), "--journal", "sqlite:" + JournalPath, "--status-ms", "1000");
+
+    /// <summary>RefusedAsStale over every replica process of the run (each one's latest `journal refused=N`).</summary>
+    public long RefusedAsStale => _refused.Values.Sum();
+
+    /// <summary>
+    /// `position account=paper symbol=XYZ qty=N token=T at=takeover`: the position a new leader starts from;
+    /// `journal refused=N ...`: the replica's RefusedAsStale.
+    /// </summary>
+    private void OnLine(ChildProcess replica, string line)
+    {
+        if (line.StartsWith("journal refused=", StringComparison.Ordinal))
+        {
+            _refused[replica] = long.Parse(line.AsSpan(16, line.IndexOf(' ', 16) - 16), CultureInfo.InvariantCulture);
+        }
+
+        if (line.StartsWith("position ", StringComparison.Ordinal) && line.EndsWith(" at=takeover", StringComparison.Ordinal))
+        {
+            var fields = line.Split(' ').Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+            _takeoverPositions.TryAdd(long.Parse(fields["token"], CultureInfo.InvariantCulture), long.Parse(fields["qty"], CultureInfo.InvariantCulture));
+        }
+    }
 
     /// <summary>Every order logged so far, reading only what the venue appended since the last call.</summary>
     public IReadOnlyList<VenueOrder> Orders()

@@ -103,7 +103,21 @@ internal static class RunCommand
 
         await using var ownedLeases = ((IAsyncDisposable?)leases ?? NoCoordinator.Instance).ConfigureAwait(false);
         await using var ownedChannel = ((IAsyncDisposable?)killSwitchChannel ?? NoCoordinator.Instance).ConfigureAwait(false);
-        var system = SafetySystem.Create(options, TimeProvider.System, loggers, eventStore: null, leaseCoordinator: leases, killSwitchChannel: killSwitchChannel);
+
+        // The trading journal on PostgreSQL comes from its package; the SQLite one is the system's own.
+        Bulwark.Trading.Journal.ITradingJournalStore? journalStore;
+        try
+        {
+            journalStore = await Coordinators.OpenJournalAsync(options, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"error: cannot reach the trading journal (postgresql): {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await using var ownedJournal = ((IAsyncDisposable?)journalStore ?? NoCoordinator.Instance).ConfigureAwait(false);
+        var system = SafetySystem.Create(options, TimeProvider.System, loggers, eventStore: null, leaseCoordinator: leases, killSwitchChannel: killSwitchChannel, tradingJournalStore: journalStore);
         await using (system.ConfigureAwait(false))
         {
             var output = TextWriter.Synchronized(stdout);

@@ -102,6 +102,7 @@ internal static class BulwarkConfiguration
             bindingErrors.AddRange(bound.Errors);
             binder.Options.Trading = bound.Gate;
             binder.Options.TradingPolicy = bound.Bridge ?? binder.Options.TradingPolicy;
+            binder.Options.TradingJournal = bound.Journal ?? binder.Options.TradingJournal;
         }
 
         // A value that failed to bind also breaks the rules that depend on it (a bad 'type' leaves no type): report it once.

@@ -59,4 +59,10 @@ public sealed class BulwarkOptions
 
     /// <summary>How the system state moves trading (Critical and Failed to Reducing or Halted, and back).</summary>
     public Bulwark.Trading.TradingSafetyBridgeOptions TradingPolicy { get; set; } = new();
+
+    /// <summary>
+    /// The trading journal (the <c>trading.journal:</c> section), used when <see cref="Trading"/> is set: on by default,
+    /// in <c>trading-journal.db</c> in the data directory, so positions, working orders, halts and loss limits survive a restart.
+    /// </summary>
+    public Bulwark.Trading.Journal.TradingJournalOptions TradingJournal { get; set; } = new();
 }

@@ -97,6 +97,22 @@ internal static class BulwarkOptionsValidator
         if (options.Trading is { } trading)
         {
             errors.AddRange(Bulwark.Trading.RiskGateOptionsValidator.Validate(trading));
+            if (options.TradingJournal is not { } journal)
+            {
+                errors.Add(new("trading.journal", "required (set Enabled = false to run without a journal)"));
+            }
+            else if (journal.Enabled)
+            {
+                var journalErrors = journal.Validate();
+                errors.AddRange(journalErrors);
+                if (journalErrors.Count == 0 && journal.Store == Bulwark.Trading.Journal.TradingJournalStoreKind.Sqlite &&
+                    options.Failover?.Coordinator is { Backend: CoordinatorBackend.Sqlite } coordinator && !string.IsNullOrWhiteSpace(coordinator.Path) &&
+                    !options.DataDirectory.Contains('\0', StringComparison.Ordinal) && !coordinator.Path.Contains('\0', StringComparison.Ordinal) &&
+                    string.Equals(Path.GetFullPath(Path.Combine(options.DataDirectory, journal.Path)), Path.GetFullPath(Path.Combine(options.DataDirectory, coordinator.Path)), StringComparison.Ordinal))
+                {
+                    errors.Add(new("trading.journal.path", $"must not be the lease coordinator's file ({coordinator.Path})"));
+                }
+            }
         }
 
         return errors;

@@ -58,7 +58,8 @@ public static class BulwarkServiceCollectionExtensions
                 provider.GetService<IMeterFactory>(),
                 registrations ?? [],
                 provider.GetService<Failover.ILeaseCoordinator>(),
-                provider.GetService<Trading.IKillSwitchChannel>());
+                provider.GetService<Trading.IKillSwitchChannel>(),
+                provider.GetService<Trading.Journal.ITradingJournalStore>());
         });
         services.AddHostedService<BulwarkHostedService>();
         return services;

@@ -707,9 +707,15 @@ public sealed partial class RiskGate
             return Reject(RiskRejectReason.TradingHalted, double.NaN, double.NaN);
         }
 
-        return (control & JournalHeldBit) != 0
-            ? Reject(RiskRejectReason.JournalNotCurrent, double.NaN, double.NaN)
-            : Reject(RiskRejectReason.StrategyDisabled, double.NaN, double.NaN);
+        if ((control & JournalHeldBit) != 0)
+        {
+            // A follower's journal holds too (so a gain cannot open the gate before the catch-up): not leading is the reason that says more.
+            return Volatile.Read(ref _leadership).Token == 0
+                ? Reject(RiskRejectReason.NotLeader, double.NaN, double.NaN)
+                : Reject(RiskRejectReason.JournalNotCurrent, double.NaN, double.NaN);
+        }
+
+        return Reject(RiskRejectReason.StrategyDisabled, double.NaN, double.NaN);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

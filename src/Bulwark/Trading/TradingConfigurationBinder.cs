@@ -4,7 +4,11 @@ using Microsoft.Extensions.Configuration;
 namespace Bulwark.Trading;
 
 /// <summary>What the <c>trading:</c> section bound to: gate and bridge options, or every error found.</summary>
-internal sealed record TradingConfiguration(RiskGateOptions? Gate, TradingSafetyBridgeOptions? Bridge, IReadOnlyList<OptionsError> Errors);
+internal sealed record TradingConfiguration(RiskGateOptions? Gate, TradingSafetyBridgeOptions? Bridge, IReadOnlyList<OptionsError> Errors)
+{
+    /// <summary>The <c>trading.journal:</c> section (defaults when absent).</summary>
+    public Journal.TradingJournalOptions? Journal { get; init; }
+}
 
 /// <summary>
 /// Binds the top-level <c>trading:</c> section of <c>bulwark.yaml</c> (the main loader delegates it here).
@@ -32,6 +36,7 @@ internal static class TradingConfigurationBinder
         var root = section.Path.Replace(':', '.');
         var gate = new RiskGateOptions();
         var bridge = new TradingSafetyBridgeOptions();
+        var journal = new Journal.TradingJournalOptions();
         var accountIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var strategyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var instrumentIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -150,6 +155,9 @@ internal static class TradingConfigurationBinder
                 case "bridge":
                     bridge = Bridge(child, path, errors);
                     break;
+                case "journal":
+                    journal = JournalSection(child, path, errors);
+                    break;
                 default:
                     errors.Add(new(path, "unknown key"));
                     break;
@@ -166,7 +174,7 @@ internal static class TradingConfigurationBinder
         }));
 
         // Duplicate names were collapsed into one dictionary entry above; the validator sees the lists.
-        return errors.Count == 0 ? new(gate, bridge, errors) : new(null, null, errors.Distinct().ToList());
+        return errors.Count == 0 ? new(gate, bridge, errors) { Journal = journal } : new(null, null, errors.Distinct().ToList());
     }
 
     private static IEnumerable<(IConfigurationSection Item, string Path, string Name)> Named(
@@ -271,6 +279,81 @@ internal static class TradingConfigurationBinder
         }
 
         return o;
+    }
+
+    private static readonly (string Name, Journal.TradingJournalStoreKind Value)[] JournalStores =
+        [("sqlite", Journal.TradingJournalStoreKind.Sqlite), ("postgres", Journal.TradingJournalStoreKind.PostgreSql)];
+
+    private static readonly (string Name, Journal.TakeoverSource Value)[] TakeoverSources =
+        [("journal", Journal.TakeoverSource.Journal), ("dropCopy", Journal.TakeoverSource.DropCopy)];
+
+    /// <summary>The <c>trading.journal:</c> section; its bounds are the options' own (every error under <c>trading.journal.</c>).</summary>
+    private static Journal.TradingJournalOptions JournalSection(IConfigurationSection section, string path, List<OptionsError> errors)
+    {
+        var o = new Journal.TradingJournalOptions();
+        if (!IsSection(section, path, errors))
+        {
+            return o;
+        }
+
+        var before = errors.Count;
+        foreach (var child in section.GetChildren())
+        {
+            var p = $"{path}.{child.Key}";
+            switch (child.Key)
+            {
+                case "enabled":
+                    if (Scalar(child, p, errors) is { } flag)
+                    {
+                        if (flag is "true" or "false")
+                        {
+                            o.Enabled = flag == "true";
+                        }
+                        else
+                        {
+                            errors.Add(new(p, $"expected true or false, got '{flag}'"));
+                        }
+                    }
+
+                    break;
+                case "store": o.Store = Choice(child, p, errors, JournalStores) ?? o.Store; break;
+                case "path": o.Path = Scalar(child, p, errors) ?? o.Path; break;
+                case "connectionString": o.ConnectionString = Scalar(child, p, errors); break;
+                case "queueCapacity": o.QueueCapacity = Int(child, p, errors) ?? o.QueueCapacity; break;
+                case "maximumBatch": o.MaximumBatch = Int(child, p, errors) ?? o.MaximumBatch; break;
+                case "retryIntervalSeconds": o.RetryInterval = Seconds(child, p, errors) ?? o.RetryInterval; break;
+                case "takeover": o.Takeover = Choice(child, p, errors, TakeoverSources) ?? o.Takeover; break;
+                default: errors.Add(new(p, "unknown key")); break;
+            }
+        }
+
+        // The options' own bounds, each under its field's path (a value that failed to parse above is not reported twice).
+        if (errors.Count == before && o.Enabled)
+        {
+            errors.AddRange(o.Validate());
+        }
+
+        return o;
+    }
+
+    private static T? Choice<T>(IConfigurationSection section, string path, List<OptionsError> errors, (string Name, T Value)[] choices)
+        where T : struct
+    {
+        if (Scalar(section, path, errors) is not { } text)
+        {
+            return null;
+        }
+
+        foreach (var (name, value) in choices)
+        {
+            if (string.Equals(name, text, StringComparison.Ordinal))
+            {
+                return value;
+            }
+        }
+
+        errors.Add(new(path, $"expected one of {string.Join(", ", choices.Select(c => c.Name))}, got '{text}'"));
+        return null;
     }
 
     private static TradingSafetyBridgeOptions Bridge(IConfigurationSection section, string path, List<OptionsError> errors)

@@ -76,6 +76,13 @@ public sealed class TradingSafetyBridge : IAsyncDisposable
     /// <summary>The kill switch, persisted to the same store.</summary>
     public KillSwitch KillSwitch { get; }
 
+    /// <summary>
+    /// The trading journal the safety system started for this gate (<c>trading.journal:</c>), or null without one. Call
+    /// <see cref="Journal.TradingJournal.RecordAccepted"/> after each accepted <see cref="RiskGate.Check"/> and before
+    /// sending: an order that is not recorded is not rebuilt after a restart (its reports find no order).
+    /// </summary>
+    public Journal.TradingJournal? Journal { get; internal set; }
+
     /// <summary>Restores kill-switch latches from the store, then starts the periodic evaluation and flush.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

@@ -260,8 +260,9 @@ public sealed class TradingJournalTests : IDisposable
         Assert.True(journal1.RecordAccepted(resting, f1.Check(resting)));
         await journal1.FlushAsync();
 
-        // r2 is a follower: held. r1 stops renewing (paused); its lease expires and r2 wins a newer term.
-        Assert.Equal(RiskRejectReason.JournalNotCurrent, gate2.Check(new OrderRequest(2_000, f2.A, f2.S, f2.Y, OrderSide.Buy, 1, 100)).Reason);
+        // r2 is a follower: held (its journal holds too, and the reason given is the one that says more). r1 stops renewing
+        // (paused); its lease expires and r2 wins a newer term.
+        Assert.Equal(RiskRejectReason.NotLeader, gate2.Check(new OrderRequest(2_000, f2.A, f2.S, f2.Y, OrderSide.Buy, 1, 100)).Reason);
         time.Advance(timing.Ttl + TimeSpan.FromMilliseconds(1));
         Assert.True(await e2.StepAsync(CancellationToken.None));
         await Eventually.WaitUntilAsync(() => journal2.HoldReason is null, Wait, "r2 caught up");
