@@ -11,7 +11,7 @@ internal sealed record TraderArguments
     private static readonly string[] Known =
     [
         "--replica", "--backend", "--coordinator", "--venue", "--group", "--ttl-ms", "--margin-ms", "--renew-ms", "--retry-ms",
-        "--rate", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms",
+        "--rate", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--gate",
     ];
 
     public required string Replica { get; init; }
@@ -44,6 +44,9 @@ internal sealed record TraderArguments
     public required TimeSpan EvaluateInterval { get; init; }
 
     public required TimeSpan StatusInterval { get; init; }
+
+    /// <summary>Bulwark's server, whose gate checks every order too (<see cref="HttpGate"/>); its engine key in BULWARK_GATE_KEY.</summary>
+    public Uri? Gate { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; null with every error in <paramref name="errors"/>.</summary>
     public static TraderArguments? Parse(string[] args, string? replicaIndex, out List<string> errors)
@@ -138,6 +141,16 @@ internal sealed record TraderArguments
         double? dailyLoss = Value(args, "--daily-loss") is null ? null : Number(args, "--daily-loss", 0, 0.01, 1e12, found);
         var evaluate = Milliseconds(args, "--evaluate-ms", 200, found);
         var status = Milliseconds(args, "--status-ms", 1000, found);
+        Uri? gate = null;
+        if (Value(args, "--gate") is { } gateText && (!Uri.TryCreate(gateText, UriKind.Absolute, out gate) || gate.Scheme is not ("http" or "https")))
+        {
+            found.Add($"--gate: must be the http or https URL of Bulwark's server, got '{gateText}'");
+        }
+        else if (gate is not null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(HttpGate.KeyVariable)))
+        {
+            found.Add($"--gate: needs an engine key in {HttpGate.KeyVariable} (bulwark keys add --role engine --name NAME)");
+        }
+
         if (found.Count > 0)
         {
             return null;
@@ -160,6 +173,7 @@ internal sealed record TraderArguments
             DailyLoss = dailyLoss,
             EvaluateInterval = evaluate,
             StatusInterval = status,
+            Gate = gate,
         };
     }
 
