@@ -40,6 +40,11 @@ internal static class DemoConfiguration
         }
 
         Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         File.WriteAllText(Path.Combine(directory, Marker), "made by bulwark demo; emptied at each start\n");
         return null;
     }
@@ -149,6 +154,8 @@ internal static class DemoConfiguration
               instruments:
                 - { symbol: XYZ, tickSize: 0.01 }
                 - { symbol: ABC, tickSize: 0.01 }
+              bridge:
+                restoreOnRecovery: true       # the demo resumes by itself once the system is healthy again (default: a person does)
 
             server:
               urls: [{{Q(server)}}]
