@@ -426,18 +426,28 @@ async function loadRecoveries() {
 }
 
 async function loadLimits() {
-  const result = await api("/api/v1/limits");
-  const problem = unavailable(result, "Positions and limits");
-  if (problem) return fill("limits", problem);
-  const body = result.body || {};
-  const positions = list(pick(body, "positions") || []);
-  fill("limits",
-    el("h3", { text: "Positions" }),
-    positions.length === 0 ? note("no position") : table(positions, [
-      ["Scope", (p) => pick(p, "scope", "account", "symbol")], ["Position", (p) => pick(p, "position", "net", "quantity")],
-      ["Working", (p) => pick(p, "workingOrders", "working")], ["P&L", (p) => number(pick(p, "realizedPnl", "pnl", "profitAndLoss"))]]),
-    el("h3", { text: "Firm limits" }),
-    el("dl", { class: "kv" }, Object.entries(pick(body, "firm") || {}).flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: typeof v === "object" ? JSON.stringify(v) : String(v) })])));
+  const [positions, limits] = await Promise.all([api("/api/v1/positions"), api("/api/v1/limits")]);
+  const parts = [el("h3", { text: "Positions" })];
+  const noPositions = unavailable(positions, "Positions");
+  if (noPositions) parts.push(noPositions);
+  else {
+    const rows = list(positions.body, "positions");
+    parts.push(el("p", { class: "muted", id: "working-orders", text: `working orders: ${positions.body.workingOrders ?? "—"}` }),
+      rows.length === 0 ? note("no position yet") : table(rows, [
+        ["Account", (p) => p.account], ["Symbol", (p) => p.symbol], ["Position", (p) => el("strong", { "data-position": `${p.account}/${p.symbol}`, text: String(p.position) })],
+        ["Avg price", (p) => number(p.averagePrice, 4)], ["Realized P&L", (p) => number(p.realizedPnl)]]));
+  }
+  parts.push(el("h3", { text: "Firm limits" }));
+  const noLimits = unavailable(limits, "Limits");
+  if (noLimits) parts.push(noLimits);
+  else {
+    const body = limits.body.limits || limits.body;
+    const firm = pick(body, "firm") || {};
+    parts.push(el("dl", { class: "kv" },
+      el("dt", { text: "Checks" }), el("dd", { text: String(pick(body, "enabledChecks") ?? "—") }),
+      Object.entries(firm).filter(([, v]) => v !== null && typeof v !== "object").flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v) })])));
+  }
+  fill("limits", parts);
 }
 
 async function loadTradingEvents() {
@@ -486,7 +496,8 @@ async function connectStream() {
     setTimeout(connectStream, 10000);
     return;
   }
-  const source = new EventSource(ticket.body.url);
+  // A new ticket after a drop resumes after the last event seen (the server reads the gap from its log).
+  const source = new EventSource(ticket.body.url + (ui.lastId ? "&lastEventId=" + encodeURIComponent(ui.lastId) : ""));
   ui.stream = source;
   source.onopen = () => { live.dataset.live = "on"; live.textContent = "live"; live.title = "following the event stream"; };
   source.onmessage = (message) => onEvent(message);
@@ -506,6 +517,7 @@ async function connectStream() {
 }
 
 function onEvent(message) {
+  if (message.lastEventId) ui.lastId = message.lastEventId;
   let kind = message.type !== "message" && message.type !== "event" ? message.type : "";
   try {
     const data = JSON.parse(message.data);
