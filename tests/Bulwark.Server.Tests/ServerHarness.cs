@@ -12,14 +12,14 @@ internal sealed class ServerHarness : IAsyncDisposable
 {
     private readonly TempDirectory _dir;
 
-    private ServerHarness(TempDirectory dir, SafetySystem system, BulwarkServer server, ApiKeyStore keys, Dictionary<ApiRole, string> secrets)
+    private ServerHarness(TempDirectory dir, SafetySystem system, BulwarkServer server, ApiKeyStore keys, Dictionary<ApiRole, string> secrets, HttpMessageHandler? handler)
     {
         _dir = dir;
         System = system;
         Server = server;
         Keys = keys;
         Secrets = secrets;
-        Client = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = TimeSpan.FromSeconds(30) };
+        Client = new HttpClient(handler ?? new HttpClientHandler()) { BaseAddress = new Uri(server.Addresses[0]), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public SafetySystem System { get; }
@@ -36,7 +36,8 @@ internal sealed class ServerHarness : IAsyncDisposable
     public string DataDirectory => _dir.Path;
 
     public static async Task<ServerHarness> StartAsync(
-        Action<BulwarkOptions>? configure = null, Func<string, IEventStore>? store = null, Action<WebApplication>? endpoints = null)
+        Action<BulwarkOptions>? configure = null, Func<string, IEventStore>? store = null, Action<WebApplication>? endpoints = null,
+        string url = "http://127.0.0.1:0", HttpMessageHandler? handler = null, Bulwark.Failover.ILeaseCoordinator? leases = null)
     {
         var dir = new TempDirectory();
         var options = new BulwarkOptions { DataDirectory = dir.Path };
@@ -45,7 +46,7 @@ internal sealed class ServerHarness : IAsyncDisposable
         options.Components.Add(component);
         configure?.Invoke(options);
 
-        var system = SafetySystem.Create(options, eventStore: store?.Invoke(Path.Combine(dir.Path, BulwarkDefaults.DatabaseFileName)));
+        var system = SafetySystem.Create(options, eventStore: store?.Invoke(Path.Combine(dir.Path, BulwarkDefaults.DatabaseFileName)), leaseCoordinator: leases);
         await system.StartAsync();
         var keys = await ApiKeyStore.OpenAsync(ApiKeyStore.PathIn(dir.Path), TimeProvider.System);
         var secrets = new Dictionary<ApiRole, string>();
@@ -54,8 +55,8 @@ internal sealed class ServerHarness : IAsyncDisposable
             secrets[role] = (await keys.AddAsync(ApiRoles.Name(role) + "-key", role, "test")).Secret;
         }
 
-        var server = await BulwarkServer.StartAsync(system, ["http://127.0.0.1:0"], endpoints, CancellationToken.None);
-        return new ServerHarness(dir, system, server, keys, secrets);
+        var server = await BulwarkServer.StartAsync(system, [url], endpoints, CancellationToken.None);
+        return new ServerHarness(dir, system, server, keys, secrets, handler);
     }
 
     /// <summary>A heartbeat of the <c>engine</c> component.</summary>

@@ -112,11 +112,11 @@ internal static class AvailabilityCommands
                 return exit;
             }
 
-            var incidents = monitor.GetIncidents(parse.GetValue(open));
-            var metrics = monitor.GetIncidentMetrics(TimeSpan.FromDays(30));
+            var report = monitor.GetIncidentReport(parse.GetValue(open));
+            var (incidents, metrics) = (report.Incidents, report.Last30Days);
             if (parse.GetValue(json))
             {
-                await stdout.WriteLineAsync(Text.Json(new { incidents, last30Days = metrics })).ConfigureAwait(false);
+                await stdout.WriteLineAsync(Text.Json(report)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 

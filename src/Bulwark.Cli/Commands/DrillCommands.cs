@@ -158,12 +158,10 @@ internal static class DrillCommands
                 return ExitCodes.Failure;
             }
 
-            List<DrillReport> reports;
+            IReadOnlyList<DrillReport> reports;
             await using (store.ConfigureAwait(false))
             {
-                var events = await store.ReadAsync(new EventQuery { KindPrefix = RedundancyEventKinds.Drill, Limit = parse.GetValue(count) }, cancellationToken).ConfigureAwait(false);
-                reports = events.Where(e => e.Kind == RedundancyEventKinds.Drill && e.Evidence is { Length: > 0 })
-                    .Select(e => TryParse(e.Evidence!)).OfType<DrillReport>().Reverse().ToList(); // newest first
+                reports = await DrillHistory.ReadAsync(store, parse.GetValue(count), cancellationToken).ConfigureAwait(false); // newest first
             }
 
             if (parse.GetValue(json))
@@ -212,16 +210,4 @@ internal static class DrillCommands
     }
 
     private static string Seconds(double? seconds) => seconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) + " s" : "-";
-
-    private static DrillReport? TryParse(string evidence)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<DrillReport>(evidence, BulwarkJson.Options);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

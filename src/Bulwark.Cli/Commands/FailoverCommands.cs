@@ -59,24 +59,18 @@ internal static class FailoverCommands
             await using (leases.ConfigureAwait(false))
             {
                 var now = TimeProvider.System.GetUtcNow();
-                var groups = new List<GroupStatus>();
+                var groups = new List<GroupLeadership>();
                 foreach (var group in options.Failover!.Groups)
                 {
-                    LeaseRecord? record;
                     try
                     {
-                        record = await leases.ReadAsync(group.Name, cancellationToken).ConfigureAwait(false);
+                        groups.Add(await GroupLeadership.ReadAsync(leases, group.Name, now, cancellationToken).ConfigureAwait(false));
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         await stderr.WriteLineAsync($"error: cannot read group {group.Name} from the coordinator ({Coordinators.Describe(options)}): {ex.Message}").ConfigureAwait(false);
                         return ExitCodes.Failure;
                     }
-
-                    var leading = record is not null && record.ExpiresAt > now && record.Holder.Length > 0;
-                    groups.Add(new GroupStatus(group.Name, leading ? record!.Holder : null, record is { Token.Value: > 0 } ? record.Token.Value : null,
-                        record?.Holder is { Length: > 0 } last ? last : null, record?.RenewedAt is { } r && r > DateTimeOffset.MinValue ? r : null,
-                        record?.ExpiresAt is { } e && e > DateTimeOffset.MinValue ? e : null, record?.HandoverTo));
                 }
 
                 if (await ReadFailoversAsync(options, stderr, cancellationToken).ConfigureAwait(false) is not { } records)
@@ -323,6 +317,4 @@ internal static class FailoverCommands
         ? string.Create(CultureInfo.InvariantCulture, $"Recovery-time SLA ({report.MaxRecoveryTimeSeconds:0.#} s): no failover recorded.")
         : string.Create(CultureInfo.InvariantCulture,
             $"Recovery-time SLA ({report.MaxRecoveryTimeSeconds:0.#} s): {(report.SlaMet ? "met" : "NOT met")}; {report.Count} failover(s), p50 {report.P50:0.000} s, p99 {report.P99:0.000} s, max {report.Max:0.000} s, {report.Violations} over the SLA.");
-
-    private sealed record GroupStatus(string Group, string? Leader, long? Token, string? LastHolder, DateTimeOffset? RenewedAt, DateTimeOffset? ExpiresAt, string? HandoverTo);
 }

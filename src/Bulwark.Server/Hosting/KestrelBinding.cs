@@ -16,6 +16,9 @@ internal static class KestrelBinding
     public static void Apply(IWebHostBuilder webHost, ServerOptions options, IReadOnlyList<string> urls)
     {
         webHost.UseUrls([.. urls]);
+
+        // The slim builder leaves https out unless asked for.
+        webHost.UseKestrelHttpsConfiguration();
         webHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

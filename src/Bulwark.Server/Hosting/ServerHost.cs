@@ -29,6 +29,9 @@ internal static class ServerHost
         builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(system.LoggerFactory);
+
+        // Started and stopped by its owner (bulwark run handles SIGINT and SIGTERM itself): no console lifetime.
+        builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
         builder.WebHost.UseSetting(WebHostDefaults.PreventHostingStartupKey, "true");
         KestrelBinding.Apply(builder.WebHost, options, urls);
 
@@ -39,7 +42,12 @@ internal static class ServerHost
         services.AddSingleton(system.Metrics);
         services.ConfigureHttpJsonOptions(json =>
         {
+            // The CLI's --json settings (BulwarkJson): camelCase, enums by name, nulls left out.
             json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+            // A number in quotes is a wrong type, not a number: the web defaults would read "10" as 10.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
         });
         services.AddBulwarkProblems();
@@ -54,4 +62,12 @@ internal static class ServerHost
         configure?.Invoke(app);
         return app;
     }
+}
+
+/// <summary>A host lifetime that waits for nothing and listens to no signal: the owner starts and stops the host.</summary>
+internal sealed class OwnerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

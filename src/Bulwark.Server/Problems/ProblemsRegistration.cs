@@ -83,10 +83,28 @@ internal static class ProblemsRegistration
         {
             StatusCodes.Status413PayloadTooLarge => ("the body is too large", null),
             StatusCodes.Status415UnsupportedMediaType => ("the body must be application/json", null),
-            _ => (bad.Message.StartsWith("Failed to read parameter", StringComparison.Ordinal) || bad.Message.StartsWith("Required parameter", StringComparison.Ordinal)
-                ? bad.Message
-                : "the request cannot be read", null),
+            _ when ParameterOf(bad.Message) is { } parameter => ($"parameter '{parameter}' has a value of the wrong type or form", parameter),
+            _ => ("the request cannot be read", null),
         };
+    }
+
+    /// <summary>The parameter a binding message names (<c>Failed to bind parameter "int? limit" from "x".</c>), or null.</summary>
+    private static string? ParameterOf(string message)
+    {
+        if (!message.StartsWith("Failed to bind parameter \"", StringComparison.Ordinal) && !message.StartsWith("Required parameter \"", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var start = message.IndexOf('"', StringComparison.Ordinal) + 1;
+        var end = message.IndexOf('"', start);
+        if (end < 0)
+        {
+            return null;
+        }
+
+        var declaration = message[start..end];
+        return declaration[(declaration.LastIndexOf(' ') + 1)..];
     }
 
     /// <summary><c>$.order.quantity</c> as <c>order.quantity</c>; null for the whole document.</summary>

@@ -359,6 +359,9 @@ public sealed class AvailabilityMonitor
         }
     }
 
+    /// <summary>Incidents newest first with the last 30 days' MTTR and MTBF: what <c>bulwark incidents</c> and the server show.</summary>
+    internal IncidentReport GetIncidentReport(bool openOnly = false) => new(GetIncidents(openOnly), GetIncidentMetrics(IncidentReport.MetricsWindow));
+
     /// <summary>MTTR (time to resolve) and MTBF over the incidents opened in the last <paramref name="window"/>.</summary>
     public IncidentMetrics GetIncidentMetrics(TimeSpan window)
     {

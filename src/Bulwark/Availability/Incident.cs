@@ -105,3 +105,9 @@ public static class AvailabilityEventKinds
     /// <summary>A person resolved an incident; subject is the incident id, actor who, cause the note.</summary>
     public const string IncidentResolved = "incident.resolved";
 }
+
+/// <summary>Incidents, newest first, and the metrics of the last <see cref="MetricsWindow"/>.</summary>
+internal sealed record IncidentReport(IReadOnlyList<Incident> Incidents, IncidentMetrics Last30Days)
+{
+    public static readonly TimeSpan MetricsWindow = TimeSpan.FromDays(30);
+}

@@ -38,9 +38,10 @@ internal static class ServerOptionsValidator
         var tlsPath = OptionsPath.Key(Root, "tls");
         if (server.Tls is { } tls)
         {
-            if (!https && server.Enabled)
+            // Without server.urls, --urls may name the https URL; with them, a certificate no URL uses is a mistake.
+            if (!https && server.Enabled && server.Urls.Count > 0)
             {
-                errors.Add(new(tlsPath, "a certificate is set but no server URL is https://: add one to server.urls, or remove server.tls"));
+                errors.Add(new(tlsPath, "a certificate is set but no URL of server.urls is https://: add one, or remove server.tls"));
             }
 
             if (LoadCertificate(tls) is { } problem)

@@ -17,8 +17,10 @@ internal sealed class BulwarkMetrics : IDisposable
     {
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        // Buckets in seconds (an exporter's defaults are made for milliseconds): 1 ms to 10 s, about the check timeouts.
         CheckDuration = _meter.CreateHistogram<double>(
-            "bulwark.check.duration", unit: "s", description: "Duration of one run of a health check.");
+            "bulwark.check.duration", unit: "s", description: "Duration of one run of a health check.", tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         Transitions = _meter.CreateCounter<long>(
             "bulwark.state.transitions", unit: "{transition}", description: "State transitions of components and of the system.");
         AuthFailures = _meter.CreateCounter<long>(

@@ -50,6 +50,8 @@ public sealed class ProblemTests : IAsyncLifetime
     [InlineData("{\"quantity\": \"ten\", \"symbol\": \"X\"}", "quantity")]
     [InlineData("{\"quantity\": 10, \"symbol\": 5}", "symbol")]
     [InlineData("{\"quantity\": 1e400, \"symbol\": \"X\"}", "quantity")]
+    [InlineData("{\"quantity\": \"10\", \"symbol\": \"X\"}", "quantity")]
+    [InlineData("{\"quantity\": 10.5, \"symbol\": \"X\"}", "quantity")]
     public async Task AFieldOfTheWrongType_Is400_NamingIt(string json, string field)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/test/body") { Content = new StringContent(json, Encoding.UTF8, "application/json") };

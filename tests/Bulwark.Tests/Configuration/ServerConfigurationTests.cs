@@ -79,7 +79,7 @@ public sealed class ServerConfigurationTests : IDisposable
     {
         var pfx = WriteCertificate("p");
 
-        _files.LoadSingleError(Server($"  urls: http://127.0.0.1:0\n  tls:\n    certificate: {pfx}\n    password: p"), "server.tls", "no server URL is https://");
+        _files.LoadSingleError(Server($"  urls: http://127.0.0.1:0\n  tls:\n    certificate: {pfx}\n    password: p"), "server.tls", "no URL of server.urls is https://");
     }
 
     private static string Server(string section) => ConfigurationFiles.Valid + "server:\n" + section + "\n";
