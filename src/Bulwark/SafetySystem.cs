@@ -228,9 +228,6 @@ public sealed class SafetySystem : IAsyncDisposable
     /// <summary>The instruments on the <c>Bulwark</c> meter.</summary>
     internal BulwarkMetrics Metrics => _metrics;
 
-    /// <summary>The lease coordinator of the <c>failover:</c> section (owned or supplied); null without one or before the start.</summary>
-    internal ILeaseCoordinator? Leases => _ownedLeases ?? _suppliedLeases;
-
     /// <summary>The redundancy monitor; null without a <c>redundancy:</c> section or before the start.</summary>
     internal Bulwark.Redundancy.RedundancyMonitor? Redundancy => _redundancy;
 
