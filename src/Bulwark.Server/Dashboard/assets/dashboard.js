@@ -329,48 +329,40 @@ async function loadFailovers() {
   const problem = unavailable(result, "Failovers");
   if (problem) return fill("failovers", problem);
   const body = result.body || {};
-  const failovers = list(body, "failovers", "history");
-  const sla = pick(body, "slaSeconds", "maxRecoveryTimeSeconds", "recoverySlaSeconds");
-  const seconds = (f) => {
-    const s = pick(f, "recoverySeconds", "recoveryTimeSeconds", "durationSeconds");
-    if (typeof s === "number") return s;
-    const ms = pick(f, "recoveryMs", "recoveryTimeMs", "durationMs");
-    return typeof ms === "number" ? ms / 1000 : null;
-  };
-  const recent = failovers.slice(-15);
+  const failovers = list(body, "failovers");
+  const sla = pick(body.recoveryTime, "maxRecoveryTimeSeconds") ?? null;
+  const seconds = (f) => pick(f, "recoverySeconds", "recoveryTimeSeconds", "durationSeconds") ?? null;
+  const timed = failovers.filter((f) => typeof seconds(f) === "number").slice(0, 15).reverse();
   fill("failovers",
-    el("h3", { text: "Recovery time of the last failovers" }),
-    recent.length === 0 ? note("no failover recorded yet") : barChart(recent.map((f) => ({
-      label: `${when(pick(f, "at", "time", "completedAt")).slice(11, 19)} ${pick(f, "group") ?? ""}`,
-      value: seconds(f) ?? 0,
-      colour: typeof sla === "number" && (seconds(f) ?? 0) > sla ? "#c0392b" : "#2b6cb0",
-    })), { unit: "s", limit: typeof sla === "number" ? sla : null, limitLabel: typeof sla === "number" ? `SLA ${sla} s` : "" }),
-    table(failovers.slice(-10).reverse(), [
-      ["At", (f) => when(pick(f, "at", "time", "completedAt"))], ["Group", (f) => pick(f, "group")],
-      ["From → to", (f) => `${pick(f, "from", "previous", "fromReplica") ?? "?"} → ${pick(f, "to", "replica", "toReplica") ?? "?"}`],
-      ["Kind", (f) => pick(f, "kind", "cause", "reason")], ["Recovery", (f) => (seconds(f) === null ? "—" : number(seconds(f), 3) + " s")]]));
+    el("h3", { text: "Leadership" }),
+    table(list(body.groups || []), [["Group", (g) => g.group], ["Leader", (g) => g.leader ?? (g.error ? "unknown: " + g.error : "none")], ["Token", (g) => g.token], ["Lease until", (g) => when(g.expiresAt).slice(11)]]),
+    el("h3", { text: "Failovers of this Bulwark's groups" }),
+    timed.length === 0 ? note("none recorded by this Bulwark's own electors (an observed group's takeovers are measured by the drills below)")
+      : barChart(timed.map((f) => ({ label: `${when(pick(f, "at", "completedAt", "time")).slice(11, 19)} ${f.group ?? ""}`, value: seconds(f),
+        colour: sla !== null && seconds(f) > sla ? "#c0392b" : "#2b6cb0" })), { unit: "s", limit: sla, limitLabel: sla !== null ? `SLA ${sla} s` : "" }),
+    body.recoveryTime ? el("p", { class: "muted", text: `recovery-time SLA ${sla} s: ${body.recoveryTime.count} failover(s), ${body.recoveryTime.violations} over it` }) : null);
 }
 
 async function loadSla() {
   const result = await api("/api/v1/sla");
   const problem = unavailable(result, "SLOs");
   if (problem) return fill("slos", problem);
-  const slos = list(result.body, "slos", "objectives");
+  const slos = list(result.body, "slos");
   if (slos.length === 0) return fill("slos", note("no SLO in the configuration"));
   fill("slos", slos.map((s) => {
-    const budget = pick(s, "errorBudgetRemaining", "budgetRemaining", "remainingBudget");
-    const burn = list(pick(s, "burnRates", "burn") || []);
-    const met = pick(s, "met");
+    const budget = pick(s, "errorBudgetRemainingRatio");
+    const burn = Object.entries(pick(s, "burnRates") || {});
+    const alerts = list(pick(s, "activeAlerts") || []);
     return el("div", { class: "slo", "data-slo": s.name },
-      el("h3", {}, s.name + " ", met === undefined ? null : pill(met ? "met" : "missed")),
+      el("h3", {}, s.name + " ", pill(s.slaMet ? "met" : "missed"), alerts.length ? el("span", { class: "pill", "data-state": "Failed", text: `${alerts.length} alert(s)` }) : null),
       el("dl", { class: "kv" },
-        el("dt", { text: "Objective" }), el("dd", { text: percent(pick(s, "objective", "target")) }),
-        el("dt", { text: "Availability" }), el("dd", { text: percent(pick(s, "availability")) }),
-        el("dt", { text: "Error budget left" }), el("dd", { text: percent(budget, 1) })),
+        el("dt", { text: "Subject" }), el("dd", { text: s.subject ?? "—" }),
+        el("dt", { text: "Objective" }), el("dd", { text: percent(pick(s, "target", "objective")) + " over " + (s.window ?? "?") }),
+        el("dt", { text: "Availability" }), el("dd", { text: s.currentAvailability === null || s.currentAvailability === undefined ? "no data yet" : percent(s.currentAvailability) }),
+        el("dt", { text: "Error budget left" }), el("dd", { text: `${percent(budget, 1)} (${s.errorBudgetRemaining ?? "?"} of ${s.errorBudget ?? "?"})` })),
       typeof budget === "number" ? barChart([{ label: "budget left", value: Math.max(0, budget) * 100, colour: budget < 0.1 ? "#c0392b" : "#1f8a4c" }], { unit: "%", max: 100 }) : null,
-      burn.length === 0 ? note("no burn rates yet") : barChart(burn.map((b) => ({
-        label: "burn " + (pick(b, "window", "name") ?? ""), value: pick(b, "rate", "value", "burnRate") ?? 0,
-        colour: (pick(b, "rate", "value", "burnRate") ?? 0) >= (pick(b, "threshold") ?? Infinity) ? "#c0392b" : "#2b6cb0",
+      burn.length === 0 ? note("no burn rates yet") : barChart(burn.map(([window, rate]) => ({
+        label: "burn " + window, value: typeof rate === "number" ? rate : 0, colour: rate > 1 ? "#c0392b" : "#2b6cb0",
       })), { limit: 1, limitLabel: "1× budget" }));
   }));
 }
@@ -379,50 +371,60 @@ async function loadIncidents() {
   const result = await api("/api/v1/incidents");
   const problem = unavailable(result, "Incidents");
   if (problem) return fill("incidents", problem);
-  const incidents = list(result.body, "incidents").slice(-20).reverse();
+  const incidents = list(result.body, "incidents").slice(0, 15);
   if (incidents.length === 0) return fill("incidents", note("no incident recorded"));
-  fill("incidents", incidents.map((i) => el("details", { open: !pick(i, "resolvedAt", "endedAt") },
-    el("summary", {}, pill(pick(i, "resolvedAt", "endedAt") ? "resolved" : "open"), " ",
-      el("strong", { text: pick(i, "subject", "component", "slo", "id") ?? "incident" }), " ",
-      el("span", { class: "muted", text: when(pick(i, "openedAt", "startedAt", "at")) + (pick(i, "mttrSeconds", "durationSeconds") !== undefined ? ` · ${number(pick(i, "mttrSeconds", "durationSeconds"), 1)} s` : "") })),
-    el("ul", { class: "timeline" }, list(pick(i, "timeline", "events") || []).map((t) =>
-      el("li", {}, el("span", { class: "muted", text: when(pick(t, "time", "at")).slice(11) + " " }), `${pick(t, "kind") ?? ""} ${pick(t, "cause", "note", "detail") ?? ""}`))))));
+  fill("incidents", incidents.map((i) => el("details", { open: i.isOpen },
+    el("summary", {}, pill(i.isOpen ? "open" : "resolved"), " ",
+      el("strong", { text: `${i.id} ${i.subject ?? ""}` }), " ",
+      el("span", { class: "muted", text: `${i.severity ?? ""} · opened ${when(i.openedAt)}${i.resolvedAt ? " · resolved " + when(i.resolvedAt).slice(11) + (i.resolvedBy ? " by " + i.resolvedBy : "") : ""}` })),
+    el("ul", { class: "timeline" }, list(i.timeline || []).map((t) =>
+      el("li", {}, el("span", { class: "muted", text: when(t.at).slice(11) + " " }), t.what ?? "", t.who ? el("span", { class: "muted", text: " — " + t.who }) : null))))));
 }
 
 async function loadRedundancy() {
   const result = await api("/api/v1/redundancy");
   const problem = unavailable(result, "Redundancy");
   if (problem) return fill("redundancy", problem);
-  const services = list(result.body, "services");
-  if (services.length === 0) return fill("redundancy", note("no redundancy section in the configuration"));
-  fill("redundancy", services.map((s) => el("div", {},
-    el("h3", {}, s.name + " ", pick(s, "met") === undefined ? null : pill(pick(s, "met") ? "met" : "missed")),
-    el("dl", { class: "kv" },
-      el("dt", { text: "Level" }), el("dd", { text: `N+${pick(s, "level", "observedLevel", "spares") ?? "?"} of N+${pick(s, "required", "requiredLevel") ?? "?"} required` }),
-      el("dt", { text: "Healthy replicas" }), el("dd", { text: String(pick(s, "healthy", "healthyReplicas") ?? "—") })),
-    table(list(pick(s, "findings") || []), [["Finding", (f) => pick(f, "severity", "level") ?? ""], ["", (f) => pick(f, "message", "text", "detail") ?? JSON.stringify(f)]]))));
+  const body = result.body;
+  const services = list(body, "services");
+  fill("redundancy",
+    el("p", {}, `Level N+${body.level ?? "?"}, N+${body.required ?? "?"} required `, pill(body.met ? "met" : "missed")),
+    services.map((s) => el("div", {},
+      el("h3", {}, `${s.name} (${s.type ?? ""}) `, pill(s.met ? "met" : "missed")),
+      el("p", { class: "muted", text: `N+${s.level} of N+${s.required} required · ${s.healthy}/${s.total} healthy · capacity ${s.capacity}` }),
+      table(list(s.replicas || []), [["Replica", (r) => r.name], ["Healthy", (r) => pill(r.healthy ? "Healthy" : "Failed")], ["Leader", (r) => (r.leader ? "yes" : "")],
+        ["Where", (r) => `${r.host ?? "?"} / ${r.zone ?? "?"}`], ["Evidence", (r) => r.evidence]]))),
+    el("h3", { text: "Findings" }),
+    table(list(body.findings || []), [["Severity", (f) => f.severity], ["Kind", (f) => f.kind], ["Finding", (f) => f.message]]));
 }
 
 async function loadDrills() {
   const result = await api("/api/v1/drills");
   const problem = unavailable(result, "Drills");
   if (problem) return fill("drills", problem);
-  const drills = list(result.body, "drills").slice(-10).reverse();
-  fill("drills", table(drills, [
-    ["At", (d) => when(pick(d, "startedAt", "at", "time"))], ["Kind", (d) => pick(d, "kind", "type")], ["Target", (d) => pick(d, "group", "service", "target")],
-    ["Outcome", (d) => pill(pick(d, "outcome", "result", "status"))],
-    ["Recovery", (d) => { const v = pick(d, "recoverySeconds", "recoveryTimeSeconds", "durationSeconds"); return typeof v === "number" ? number(v, 3) + " s" : "—"; }]]));
+  const drills = list(result.body, "drills").slice(0, 10);
+  const sla = drills.find((d) => typeof d.maxRecoveryTimeSeconds === "number")?.maxRecoveryTimeSeconds ?? null;
+  const timed = drills.filter((d) => typeof d.recoverySeconds === "number").slice().reverse();
+  fill("drills",
+    timed.length === 0 ? note("no drill has measured a recovery yet") : [el("h3", { text: "Recovery time of the last drills" }), barChart(timed.map((d) => ({
+      label: `${when(d.startedAt).slice(11, 19)} ${d.target}`, value: d.recoverySeconds, colour: sla !== null && d.recoverySeconds > sla ? "#c0392b" : "#2b6cb0",
+    })), { unit: "s", limit: sla, limitLabel: sla !== null ? `SLA ${sla} s` : "" })],
+    table(drills, [
+      ["At", (d) => when(d.startedAt)], ["Drill", (d) => `${d.kind} ${d.target}`], ["By", (d) => d.by],
+      ["Verdict", (d) => el("span", { class: "pill", "data-state": d.verdict === "passed" ? "met" : "missed", text: d.verdict })],
+      ["Leader", (d) => (d.leaderBefore ? `${d.leaderBefore} #${d.tokenBefore} → ${d.leaderAfter ?? "?"} #${d.tokenAfter ?? "?"}` : "—")],
+      ["Recovery", (d) => (typeof d.recoverySeconds === "number" ? number(d.recoverySeconds, 3) + " s" : (d.reasons || []).join("; ") || "—")]]));
 }
 
 async function loadRecoveries() {
   const result = await api("/api/v1/recoveries");
   const problem = unavailable(result, "Recoveries");
   if (problem) return fill("recoveries", problem);
-  const runs = list(result.body, "recoveries", "runs").slice(-10).reverse();
+  const runs = list(result.body, "runs").slice(0, 10);
   fill("recoveries", table(runs, [
-    ["At", (r) => when(pick(r, "startedAt", "at", "time"))], ["Plan", (r) => pick(r, "plan", "name")], ["Trigger", (r) => pick(r, "trigger", "cause")],
-    ["Outcome", (r) => pill(pick(r, "outcome", "result", "status"))],
-    ["Took", (r) => { const v = pick(r, "durationSeconds", "elapsedSeconds"); return typeof v === "number" ? number(v, 2) + " s" : "—"; }]]));
+    ["At", (r) => when(r.startedAt)], ["Plan", (r) => r.plan], ["Trigger", (r) => r.trigger],
+    ["Outcome", (r) => el("span", { class: "pill", "data-state": r.outcome === "succeeded" ? "met" : r.isFinished ? "missed" : "Recovering", text: r.outcome ?? "running" })],
+    ["Took", (r) => (typeof r.durationSeconds === "number" ? `${number(r.durationSeconds, 2)} s${r.slaMet === false ? " (over SLA)" : ""}` : "—")]]));
 }
 
 async function loadLimits() {
