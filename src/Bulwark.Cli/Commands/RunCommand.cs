@@ -170,10 +170,9 @@ internal static class RunCommand
                     return ExitCodes.Failure;
                 }
 
-                if (!json)
-                {
-                    await output.WriteLineAsync($"bulwark: serving the HTTP API on {string.Join(", ", server.Addresses)} (docs/server.md; keys: bulwark keys add)").ConfigureAwait(false);
-                }
+                await output.WriteLineAsync(json
+                    ? Text.JsonLine(new { kind = "server.listening", urls = server.Addresses })
+                    : $"bulwark: serving the HTTP API on {string.Join(", ", server.Addresses)} (docs/server.md; keys: bulwark keys add)").ConfigureAwait(false);
 
                 if (serving is not null)
                 {

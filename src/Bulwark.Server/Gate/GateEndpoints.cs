@@ -27,11 +27,11 @@ internal static class GateEndpoints
     public static IEndpointRouteBuilder MapBulwarkGate(this IEndpointRouteBuilder api)
     {
         var gate = api.MapGroup("").RequireRole(ApiRole.Engine).WithTags("gate");
-        gate.MapPost("/orders/check", CheckAsync).WithName("checkOrder")
+        gate.MapPost("/orders/check", CheckAsync).Body<OrderCheckRequest, OrderCheckResponse>().WithName("checkOrder")
             .WithSummary("Pre-trade check of one order: accepted with the fencing token to stamp on it, or rejected with the reason, limit and value.");
-        gate.MapPost("/executions", ExecutionAsync).WithName("reportExecution")
+        gate.MapPost("/executions", ExecutionAsync).Body<ExecutionRequest, ExecutionResponse>().WithName("reportExecution")
             .WithSummary("An ack, fill, cancel or reject of a checked order: releases or moves what the order holds.");
-        gate.MapPost("/marks", MarkAsync).WithName("reportMark")
+        gate.MapPost("/marks", MarkAsync).Body<MarkRequest, MarkResponse>().WithName("reportMark")
             .WithSummary("A symbol's reference price (last trade or mid), for price collars and market orders.");
         return api;
     }

@@ -21,10 +21,10 @@ internal static class EndpointRegistration
     public static void AddServices(IServiceCollection services)
     {
         services.AddBulwarkHealth();
-        services.AddBulwarkWrites();
         services.AddBulwarkStream();
         services.AddBulwarkMetrics();
         services.AddBulwarkOpenApi();
+        services.AddBulwarkWrites();
     }
 
     public static WebApplication MapBulwarkEndpoints(this WebApplication app)

@@ -11,14 +11,16 @@ internal sealed class FieldErrors
     /// <summary>The longest note or reason kept: the kill switch's limit, so every write's text fits every store.</summary>
     public const int MaximumTextLength = Bulwark.Trading.KillSwitch.MaximumReasonLength;
 
-    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+    // Made on the first error: a good request (every order check) allocates none of it.
+    private Dictionary<string, string[]>? _errors;
     private string? _first;
 
-    public bool Any => _errors.Count > 0;
+    public bool Any => _errors is not null;
 
     public void Add(string field, string message)
     {
         _first ??= field;
+        _errors ??= new Dictionary<string, string[]>(StringComparer.Ordinal);
         _errors[field] = _errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
     }
 
@@ -88,7 +90,7 @@ internal sealed class FieldErrors
         return text;
     }
 
-    public IResult ToProblem() => Problem(_errors, _first!);
+    public IResult ToProblem() => Problem(_errors!, _first!);
 
     public static IResult Single(string field, string message) => Problem(new Dictionary<string, string[]> { [field] = [message] }, field);
 

@@ -141,7 +141,7 @@ internal static class JsonBody
     }
 
     private static IResult TooLarge() => ProblemWriter.Result(StatusCodes.Status413PayloadTooLarge, "Body too large",
-        $"the body is larger than {MaximumBytes / 1024} KiB", null);
+        $"the body is larger than {MaximumBytes / 1024} KiB", "body");
 
     private static IResult Bad(string detail, string? field) => FieldErrors.Single(field ?? "body", detail);
 

@@ -232,7 +232,7 @@ internal static class PlanEndpoints
 
                 if (elapsed > follow)
                 {
-                    operation.Finish("running", $"{execution} still running after {elapsed.TotalSeconds:0} s; GET /api/v1/recoveries follows it");
+                    operation.Finish("unknown", $"{execution} still running after {elapsed.TotalSeconds:0} s; GET /api/v1/recoveries follows it");
                     return;
                 }
 

@@ -28,8 +28,8 @@ internal sealed record SwitchoverResponse(string Group, string? From, string To,
 internal sealed record DryRunResponse(string Plan, bool DryRun, IReadOnlyList<string> Steps);
 
 /// <summary>
-/// Long work accepted (202): where to poll it. <see cref="Status"/> is <c>running</c>, then <c>succeeded</c>,
-/// <c>failed</c> or <c>refused</c>; <see cref="Result"/> holds the report (JSON) once done.
+/// Long work accepted (202): where to poll it. <see cref="Status"/> is <c>running</c>, then <c>succeeded</c>, <c>unknown</c> (still running when following stopped),
+/// <c>failed</c>, <c>refused</c> or <c>interrupted</c>; <see cref="Result"/> holds the report (JSON) once done.
 /// </summary>
 internal sealed record OperationView(string Id, string Kind, string Plan, string By, string Reason, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
     string? Detail, IReadOnlyList<string> Progress, System.Text.Json.JsonElement? Result);

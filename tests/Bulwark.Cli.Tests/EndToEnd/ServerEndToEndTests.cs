@@ -83,6 +83,20 @@ public sealed partial class ServerEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task RunJson_SaysWhereItListens_AsAJsonLine()
+    {
+        var config = _dir.File("bulwark.yaml");
+        await File.WriteAllTextAsync(config, Config());
+        await using var run = ChildProcess.StartDotnet("Bulwark.Cli.dll", _dir.Path, "run", "--config", config, "--json");
+        var line = await Eventually.ValueAsync(
+            () => run.Stdout.Split('\n').FirstOrDefault(l => l.Contains("server.listening", StringComparison.Ordinal)), Deadline, "the listening line");
+
+        var url = JsonDocument.Parse(line!).RootElement.GetProperty("urls")[0].GetString()!;
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(new Uri(url), "/healthz"))).StatusCode);
+    }
+
+    [Fact]
     public async Task ServerEnabledFalse_ServesNothing()
     {
         var config = _dir.File("bulwark.yaml");
