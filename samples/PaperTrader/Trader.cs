@@ -22,6 +22,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
     private const int MaximumInFlight = 256;
 
     private readonly VenueClient _venue = new(settings.Venue);
+    private readonly HttpGate? _server = settings.Gate is { } gate ? new HttpGate(gate, Environment.GetEnvironmentVariable(HttpGate.KeyVariable)!) : null;
     private readonly SemaphoreSlim _inFlight = new(MaximumInFlight, MaximumInFlight);
     private readonly Dictionary<int, double> _marks = [];
     private readonly Lock _marksLock = new();
@@ -177,6 +178,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         }
 
         _venue.Dispose();
+        _server?.Dispose();
         _inFlight.Dispose();
     }
 
@@ -404,6 +406,12 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
                 return;
             }
 
+            if (_server is not null && await _server.CheckAsync(Account, Strategy, SymbolName(order.Symbol), order.Side == OrderSide.Buy, order.Quantity, order.Price, id, leadership) is { } refused)
+            {
+                Unsent(id, refused, print);
+                return;
+            }
+
             if (settings.SendDelay > TimeSpan.Zero)
             {
                 // Fault injection (--send-delay-ms): a slow path between the last leadership check and the wire, where a
@@ -412,6 +420,16 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             }
 
             var answer = await _venue.SendAsync(Account, settings.Replica, Math.Max(0, term), id, order.Side == OrderSide.Buy, order.Quantity, order.Price, leadership);
+            if (_server is not null)
+            {
+                await (answer.State switch
+                {
+                    "refused" => _server.ReportAsync("reject", id),
+                    "filled" => _server.ReportAsync("ack", id).ContinueWith(_ => _server.ReportAsync("fill", id, answer.ExecutionId, answer.Filled, answer.FillPrice), TaskScheduler.Default).Unwrap(),
+                    _ => _server.ReportAsync("ack", id),
+                });
+            }
+
             Interlocked.Increment(ref _sent);
             Interlocked.Increment(ref _stretchSent);
             switch (answer.State)
@@ -572,6 +590,8 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         }
     }
 
+    private string SymbolName(int symbol) => symbol == _symbol ? Traded : "ABC";
+
     private int Symbol(string name) =>
         _gate.GetSymbolId(name) is >= 0 and var id ? id : throw new ArgumentException($"symbol: unknown '{name}' (XYZ or ABC)");
 
@@ -597,11 +617,18 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         while (!stop.IsCancellationRequested)
         {
             await Task.Delay(settings.EvaluateInterval, stop);
+            KeyValuePair<int, double>[] marks;
             lock (_marksLock)
             {
-                foreach (var (symbol, price) in _marks)
+                marks = [.. _marks];
+            }
+
+            foreach (var (symbol, price) in marks)
+            {
+                _gate.UpdateReferencePrice(symbol, price);
+                if (_server is not null)
                 {
-                    _gate.UpdateReferencePrice(symbol, price);
+                    await _server.MarkAsync(SymbolName(symbol), price, stop);
                 }
             }
         }

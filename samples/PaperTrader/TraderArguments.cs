@@ -11,7 +11,7 @@ internal sealed record TraderArguments
     private static readonly string[] Known =
     [
         "--replica", "--backend", "--coordinator", "--venue", "--group", "--ttl-ms", "--margin-ms", "--renew-ms", "--retry-ms",
-        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--send-delay-ms",
+        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--send-delay-ms", "--gate",
     ];
 
     public required string Replica { get; init; }
@@ -47,6 +47,9 @@ internal sealed record TraderArguments
 
     /// <summary>Fault injection: a pause between the last leadership check and the send (0: none).</summary>
     public TimeSpan SendDelay { get; init; }
+
+    /// <summary>Bulwark's server, whose gate checks every order too (<see cref="HttpGate"/>); its engine key in BULWARK_GATE_KEY.</summary>
+    public Uri? Gate { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; null with every error in <paramref name="errors"/>.</summary>
     public static TraderArguments? Parse(string[] args, string? replicaIndex, out List<string> errors)
@@ -152,6 +155,16 @@ internal sealed record TraderArguments
         var evaluate = Milliseconds(args, "--evaluate-ms", 200, found);
         var status = Milliseconds(args, "--status-ms", 1000, found);
         var sendDelay = TimeSpan.FromMilliseconds(Number(args, "--send-delay-ms", 0, 0, 10_000, found));
+        Uri? gate = null;
+        if (Value(args, "--gate") is { } gateText && (!Uri.TryCreate(gateText, UriKind.Absolute, out gate) || gate.Scheme is not ("http" or "https")))
+        {
+            found.Add($"--gate: must be the http or https URL of Bulwark's server, got '{gateText}'");
+        }
+        else if (gate is not null && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(HttpGate.KeyVariable)))
+        {
+            found.Add($"--gate: needs an engine key in {HttpGate.KeyVariable} (bulwark keys add --role engine --name NAME)");
+        }
+
         if (found.Count > 0)
         {
             return null;
@@ -175,6 +188,7 @@ internal sealed record TraderArguments
             EvaluateInterval = evaluate,
             StatusInterval = status,
             SendDelay = sendDelay,
+            Gate = gate,
         };
     }
 

@@ -14,6 +14,7 @@ internal static class BulwarkCli
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Commands.Demo.DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
         root.Subcommands.Add(EventsCommand.Create(stdout, stderr));
         root.Subcommands.Add(AvailabilityCommands.Sla(stdout, stderr));

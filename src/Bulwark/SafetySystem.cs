@@ -151,6 +151,9 @@ public sealed class SafetySystem : IAsyncDisposable
     /// </summary>
     internal RecoverySystem? Recovery => _recovery;
 
+    /// <summary>The lease coordinator of the failover groups (supplied or the system's own SQLite one); null without failover.</summary>
+    internal ILeaseCoordinator? Leases => _suppliedLeases ?? _ownedLeases;
+
     /// <summary>The recovery-time SLA over every recorded failover (the record's <c>validate_recovery_time_sla</c>).</summary>
     public RecoveryTimeReport ValidateRecoveryTimeSla() =>
         _failover?.ValidateRecoveryTimeSla() ?? RecoveryTimeReport.From([], TimeSpan.FromSeconds(_options.MaxRecoveryTimeSeconds));
@@ -224,9 +227,6 @@ public sealed class SafetySystem : IAsyncDisposable
 
     /// <summary>The instruments on the <c>Bulwark</c> meter.</summary>
     internal BulwarkMetrics Metrics => _metrics;
-
-    /// <summary>The lease coordinator of the <c>failover:</c> section (owned or supplied); null without one or before the start.</summary>
-    internal ILeaseCoordinator? Leases => _ownedLeases ?? _suppliedLeases;
 
     /// <summary>The redundancy monitor; null without a <c>redundancy:</c> section or before the start.</summary>
     internal Bulwark.Redundancy.RedundancyMonitor? Redundancy => _redundancy;

@@ -37,7 +37,9 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, bool json, bool verbose, string[]? urls, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>As <c>bulwark run</c>; <paramref name="serving"/> is called with the server's addresses once it listens (bulwark demo).</summary>
+    internal static async Task<int> RunAsync(string configPath, bool json, bool verbose, string[]? urls, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken,
+        Func<IReadOnlyList<string>, Task>? serving = null)
     {
         // SIGTERM (a service manager) and SIGINT (Ctrl-C) both mean: stop cleanly, record the stop, exit 0.
         using var signalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -171,6 +173,11 @@ internal static class RunCommand
                 await output.WriteLineAsync(json
                     ? Text.JsonLine(new { kind = "server.listening", urls = server.Addresses })
                     : $"bulwark: serving the HTTP API on {string.Join(", ", server.Addresses)} (docs/server.md; keys: bulwark keys add)").ConfigureAwait(false);
+
+                if (serving is not null)
+                {
+                    await serving(server.Addresses).ConfigureAwait(false);
+                }
             }
 
             await using var ownedServer = ((IAsyncDisposable?)server ?? NoCoordinator.Instance).ConfigureAwait(false);

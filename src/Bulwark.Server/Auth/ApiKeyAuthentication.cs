@@ -26,6 +26,7 @@ internal sealed class ApiKeyAuthentication(
     ApiKeyCache cache,
     FailedAuthLimiter limiter,
     BulwarkMetrics metrics,
+    StreamTickets tickets,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -41,7 +42,15 @@ internal sealed class ApiKeyAuthentication(
         var header = Request.Headers.Authorization;
         if (header.Count == 0)
         {
-            return AuthenticateResult.NoResult();
+            // A browser's EventSource cannot send the header: a stream ticket, on the stream endpoint only.
+            var ticketed = tickets.TryAuthenticate(Context, SchemeName, out var ticketFailure);
+            if (ticketFailure is not null)
+            {
+                limiter.RecordFailure(Context.Connection.RemoteIpAddress);
+                return Failed("ticket", ticketFailure);
+            }
+
+            return ticketed ?? AuthenticateResult.NoResult();
         }
 
         var address = Context.Connection.RemoteIpAddress;

@@ -10,6 +10,7 @@ internal static class AuthRegistration
     {
         services.AddSingleton(keys);
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<StreamTickets>();
         services.AddSingleton(new FailedAuthLimiter(options.AuthFailureLimit, TimeSpan.FromSeconds(options.AuthFailureWindowSeconds), time));
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, _ => { });

@@ -1,3 +1,4 @@
+using Bulwark.Server.Dashboard;
 using Bulwark.Server.Gate;
 using Bulwark.Server.Metrics;
 using Bulwark.Server.Reads;
@@ -33,9 +34,12 @@ internal static class EndpointRegistration
         app.MapOpenApi();
         var api = app.MapGroup(ApiPrefix);
         api.MapBulwarkReads();
-        api.MapBulwarkStream();
         api.MapBulwarkWrites();
         api.MapBulwarkGate();
+        api.MapBulwarkStream();
+        api.MapBulwarkSession();
+        api.MapBulwarkPositions();
+        app.MapBulwarkDashboard();
         return app;
     }
 }
