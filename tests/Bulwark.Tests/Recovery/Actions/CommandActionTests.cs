@@ -83,7 +83,9 @@ public sealed class CommandActionTests : IDisposable
     {
         var marker = _temp.File("reloaded");
         var pidFile = _temp.File("daemon.pid");
-        await using var daemon = StartShell($"echo $$ > {pidFile}; trap 'echo reloaded > {marker}' HUP; while true; do sleep 0.05; done");
+
+        // The trap before the pid: a SIGHUP that came between them would kill the shell (CI saw it once).
+        await using var daemon = StartShell($"trap 'echo reloaded > {marker}' HUP; echo $$ > {pidFile}; while true; do sleep 0.05; done");
         await Eventually.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, TimeSpan.FromSeconds(10), "the daemon wrote its pid");
 
         var output = await SignalAction.ToPidFile(Signals.Hup, pidFile).RunAsync(Automatic, CancellationToken.None);
