@@ -354,7 +354,7 @@ async function loadSla() {
     const burn = Object.entries(pick(s, "burnRates") || {});
     const alerts = list(pick(s, "activeAlerts") || []);
     return el("div", { class: "slo", "data-slo": s.name },
-      el("h3", {}, s.name + " ", pill(s.slaMet ? "met" : "missed"), alerts.length ? el("span", { class: "pill", "data-state": "Failed", text: `${alerts.length} alert(s)` }) : null),
+      el("h3", {}, s.name + " ", pill(s.currentAvailability === null || s.currentAvailability === undefined ? "no data" : s.slaMet ? "met" : "missed"), alerts.length ? el("span", { class: "pill", "data-state": "Failed", text: `${alerts.length} alert(s)` }) : null),
       el("dl", { class: "kv" },
         el("dt", { text: "Subject" }), el("dd", { text: s.subject ?? "—" }),
         el("dt", { text: "Objective" }), el("dd", { text: percent(pick(s, "target", "objective")) + " over " + (s.window ?? "?") }),
