@@ -238,8 +238,8 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<JournalRecord>> ReadAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        using var command = _dataSource.CreateCommand("""
-            SELECT seq, token, writer, kind, time_ticks, order_id, exec_id, account, strategy, symbol, side, quantity, price, scope, source, state, actor, cause
+        using var command = _dataSource.CreateCommand($"""
+            SELECT {JournalRows.Columns}
             FROM bulwark_trading_journal WHERE seq > $1 ORDER BY seq LIMIT $2;
             """);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
@@ -250,27 +250,7 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(new JournalRecord
-                {
-                    Sequence = reader.GetInt64(0),
-                    Token = reader.GetInt64(1),
-                    Writer = reader.GetString(2),
-                    Kind = (JournalRecordKind)reader.GetInt32(3),
-                    Time = new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
-                    OrderId = reader.GetInt64(5),
-                    ExecutionId = reader.GetInt64(6),
-                    Account = Text(reader, 7),
-                    Strategy = Text(reader, 8),
-                    Symbol = Text(reader, 9),
-                    Side = (OrderSide)reader.GetInt32(10),
-                    Quantity = reader.GetInt64(11),
-                    Price = reader.GetDouble(12),
-                    Scope = Text(reader, 13),
-                    Source = Text(reader, 14),
-                    State = reader.GetInt32(15),
-                    Actor = Text(reader, 16),
-                    Cause = Text(reader, 17),
-                });
+                rows.Add(JournalRows.Read(reader));
             }
         }
 
@@ -280,7 +260,6 @@ public sealed class PostgreSqlTradingJournalStore : ITradingJournalStore
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
     private static NpgsqlParameter<string?[]> TextArray(string?[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values };
 

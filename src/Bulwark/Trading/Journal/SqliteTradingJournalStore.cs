@@ -199,8 +199,8 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT seq, token, writer, kind, time_ticks, order_id, exec_id, account, strategy, symbol, side, quantity, price, scope, source, state, actor, cause
+            command.CommandText = $"""
+                SELECT {JournalRows.Columns}
                 FROM trading_journal WHERE seq > $after ORDER BY seq LIMIT $limit;
                 """;
             command.Parameters.AddWithValue("$after", afterSequence);
@@ -211,27 +211,7 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    rows.Add(new JournalRecord
-                    {
-                        Sequence = reader.GetInt64(0),
-                        Token = reader.GetInt64(1),
-                        Writer = reader.GetString(2),
-                        Kind = (JournalRecordKind)reader.GetInt32(3),
-                        Time = new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
-                        OrderId = reader.GetInt64(5),
-                        ExecutionId = reader.GetInt64(6),
-                        Account = Text(reader, 7),
-                        Strategy = Text(reader, 8),
-                        Symbol = Text(reader, 9),
-                        Side = (OrderSide)reader.GetInt32(10),
-                        Quantity = reader.GetInt64(11),
-                        Price = reader.GetDouble(12),
-                        Scope = Text(reader, 13),
-                        Source = Text(reader, 14),
-                        State = reader.GetInt32(15),
-                        Actor = Text(reader, 16),
-                        Cause = Text(reader, 17),
-                    });
+                    rows.Add(JournalRows.Read(reader));
                 }
             }
 
@@ -259,7 +239,6 @@ public sealed class SqliteTradingJournalStore : ITradingJournalStore
         }
     }
 
-    private static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
     private static string ConnectionString(string path) => new SqliteConnectionStringBuilder
     {
