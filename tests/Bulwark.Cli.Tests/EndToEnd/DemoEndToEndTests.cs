@@ -61,13 +61,12 @@ public sealed partial class DemoEndToEndTests : IDisposable
             {
                 var operation = await PostAsync(http, operatorKey, "/api/v1/drills", """{"plan":"failover:engines","reason":"demo end-to-end test","force":true}""");
                 var id = operation.GetProperty("id").GetString();
-                JsonElement done;
-                do
+                JsonElement done = default;
+                await Eventually.WaitUntilAsync(async () =>
                 {
-                    await Task.Delay(200);
                     done = (await Get(http, operatorKey, $"/api/v1/operations/{id}"))!.Value;
-                }
-                while (done.GetProperty("status").GetString() == "running");
+                    return done.GetProperty("status").GetString() != "running";
+                }, Deadline, () => $"drill {id} finished; last: {done}");
                 result = done;
                 return done.GetProperty("status").GetString() == "succeeded";
             }, Deadline, () => "a passing drill; last: " + result);
