@@ -95,6 +95,9 @@ internal static class PostgreSqlSchema
           actor       text,
           cause       text
         );
+        -- Locked in the order an append takes them (fence row, then journal rows) before any trigger is dropped or
+        -- created, which needs the table to itself: in the other order a migration and a running append deadlock.
+        LOCK TABLE bulwark_trading_journal_fence, bulwark_trading_journal IN ACCESS EXCLUSIVE MODE;
         CREATE OR REPLACE FUNCTION bulwark_trading_journal_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN RAISE EXCEPTION 'the trading journal is append-only'; END $$;
         DROP TRIGGER IF EXISTS bulwark_trading_journal_append_only ON bulwark_trading_journal;
@@ -116,7 +119,15 @@ internal static class PostgreSqlSchema
         DROP TRIGGER IF EXISTS bulwark_trading_journal_fence_up_only ON bulwark_trading_journal_fence;
         CREATE TRIGGER bulwark_trading_journal_fence_up_only BEFORE UPDATE ON bulwark_trading_journal_fence
           FOR EACH ROW EXECUTE FUNCTION bulwark_trading_journal_fence_up_only();
+        CREATE TABLE IF NOT EXISTS bulwark_schema (
+          id      integer PRIMARY KEY CHECK (id = 1),
+          digest  text NOT NULL
+        );
         """;
+
+    // The DDL's own SHA-256: a database whose recorded digest equals it has these tables and triggers exactly, and an
+    // open does not run the DDL again (no edit to the DDL can forget to bump a version number).
+    private static readonly string Digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Ddl)));
 
     public static async Task EnsureAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
@@ -131,9 +142,32 @@ internal static class PostgreSqlSchema
                     await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                // A database already at this DDL is left untouched. Running it on every open would take each table to
+                // itself (DROP TRIGGER) while the installation trades on it: an open waited on every append in progress,
+                // and deadlocked with one (seen in CI: a restarted leader's open against the running leader's append).
+                using (var current = new NpgsqlCommand("SELECT to_regclass('bulwark_schema') IS NOT NULL;", connection, transaction))
+                {
+                    if ((bool)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    {
+                        using var digest = new NpgsqlCommand("SELECT digest FROM bulwark_schema WHERE id = 1;", connection, transaction);
+                        if (await digest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string recorded && recorded == Digest)
+                        {
+                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                            return;
+                        }
+                    }
+                }
+
                 using (var ddl = new NpgsqlCommand(Ddl, connection, transaction))
                 {
                     await ddl.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using (var record = new NpgsqlCommand(
+                    "INSERT INTO bulwark_schema (id, digest) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET digest = EXCLUDED.digest;", connection, transaction))
+                {
+                    record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Digest });
+                    await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,88 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
     }
 
     [Fact]
+    public async Task OpeningTheStore_WhileAnAppendIsInProgress_NeitherWaitsForItNorDeadlocks()
+    {
+        // A restarted leader opens the store while the running one appends. Its open used to run the DDL again, whose
+        // DROP TRIGGER needs the journal table to itself: it waited on the append, past the 2 s lock timeout, or (the
+        // append's insert arriving after the open's lock) PostgreSQL detected a deadlock and ended one of them (CI).
+        var direct = await server.CreateDatabaseAsync();
+        await using (await PostgreSqlTradingJournalStore.OpenAsync(direct))
+        {
+        }
+
+        // An append in progress, as the store's own transaction takes its locks: the fence row, then a journal row.
+        await using var appending = new NpgsqlConnection(direct);
+        await appending.OpenAsync();
+        await using var transaction = await appending.BeginTransactionAsync();
+        await using (var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", appending, transaction))
+        {
+            await lockFence.ExecuteScalarAsync();
+        }
+
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO bulwark_trading_journal (seq, token, writer, kind, time_ticks, order_id, exec_id, side, quantity, price, state) VALUES (1, 1, 'running', 0, 0, 0, 0, 0, 0, 0, 0);",
+            appending, transaction))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using (var opened = await PostgreSqlTradingJournalStore.OpenAsync(direct).WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            await transaction.CommitAsync();
+            Assert.Equal([1L], (await opened.ReadAsync(0, 10)).Select(r => r.Sequence));
+        }
+    }
+
+    [Fact]
+    public async Task AMigration_WhileAnAppendIsInProgress_WaitsForIt_AndDoesNotDeadlock()
+    {
+        // A database at another DDL (an upgrade) is migrated on open, which does take the journal's tables to itself.
+        var direct = await server.CreateDatabaseAsync();
+        await using (await PostgreSqlTradingJournalStore.OpenAsync(direct))
+        {
+        }
+
+        await using var appending = new NpgsqlConnection(direct);
+        await appending.OpenAsync();
+        await using (var older = new NpgsqlCommand("UPDATE bulwark_schema SET digest = 'an older schema';", appending))
+        {
+            await older.ExecuteNonQueryAsync();
+        }
+
+        await using var transaction = await appending.BeginTransactionAsync();
+        await using (var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", appending, transaction))
+        {
+            await lockFence.ExecuteScalarAsync();
+        }
+
+        // The migration (without the store's 2 s lock timeout, so the test waits on locks, not on time) blocks on the fence.
+        var migrating = PostgreSqlSchema.OpenAsync(direct, CancellationToken.None);
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database();", appending, transaction);
+            return (long)(await waiting.ExecuteScalarAsync())! > 0 || migrating.IsCompleted;
+        }, TimeSpan.FromSeconds(30), "the migration waiting on the fence");
+
+        // Then the append's insert: had the migration taken the journal table first, PostgreSQL would end one of the two
+        // with 40P01 (its deadlock timeout is 1 s).
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO bulwark_trading_journal (seq, token, writer, kind, time_ticks, order_id, exec_id, side, quantity, price, state) VALUES (1, 1, 'running', 0, 0, 0, 0, 0, 0, 0, 0);",
+            appending, transaction))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        await using (await migrating.WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+        }
+
+        await using var digest = new NpgsqlCommand("SELECT digest FROM bulwark_schema;", appending);
+        Assert.NotEqual("an older schema", (string)(await digest.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task TheJournalAndItsFence_AreAppendOnly_InTheServer()
     {
         await using var store = await OpenAsync();
