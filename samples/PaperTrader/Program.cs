@@ -10,9 +10,13 @@ using PaperTrader;
 //               [--group engines] [--ttl-ms 1000] [--margin-ms 300] [--renew-ms 200] [--retry-ms 50]
 //               [--rate 100 | --interval-ms MS] [--journal sqlite:FILE|postgres:CONNSTR] [--commands FILE]
 //               [--daily-loss N] [--evaluate-ms 200] [--status-ms 1000] [--send-delay-ms 0 (fault injection)]
+//               [--gate URL (the key in BULWARK_GATE_KEY)] [--resting N (keep up to N orders resting at the venue)]
+//
+// A check refused for a kill switch (KillSwitchEngaged, by this gate or the server's) cancels every order working at
+// the venue and prints `cancel-all`; the `rate` line counts the cancels.
 //
 // Output lines are machine-readable (key=value): `started`, `leader`/`follower`, `rebuilt`, `takeover`, `position`,
-// `working`, `state`, `journal` (RefusedAsStale), `rate`, `deposed`, and for the command file `order`, `fill`, ...
+// `working`, `state`, `journal` (RefusedAsStale), `rate`, `deposed`, `cancel-all`, and for the command file `order`, `fill`, ...
 // Exit codes: 0 stopped, 2 bad arguments, 3 deposed with journal rows refused (restart to rebuild from the journal).
 // Supervised by Bulwark (recovery.processes with replicas: N), each copy gets BULWARK_REPLICA=i and is replica ID.i.
 var settings = TraderArguments.Parse(args, Environment.GetEnvironmentVariable("BULWARK_REPLICA"), out var errors);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Bulwark;
 using Bulwark.Etcd;
@@ -11,7 +12,8 @@ namespace PaperTrader;
 /// <summary>
 /// The engine: a risk gate, its trading journal and safety bridge, a leader elector, the venue, the order loop, the
 /// command file and the status lines. Every order goes gate check, journal (durable), venue, and the venue's answer
-/// (ack, fill, refusal) goes back to the gate as an execution report.
+/// (ack, fill, refusal) goes back to the gate as an execution report. A check refused because a kill switch is engaged
+/// (by this engine's gate or the server's) cancels every order working at the venue: the engine's side of the kill switch.
 /// </summary>
 internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsyncDisposable
 {
@@ -28,6 +30,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
     private readonly Lock _marksLock = new();
     private readonly TaskCompletionSource _rebuildStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _rebuildReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<long> _resting = new();
     private RiskGate _gate = null!;
     private TradingJournal? _journal;
     private ITradingJournalStore? _store;
@@ -46,6 +49,8 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
     private long _sent;
     private long _unsent;
     private long _lost;
+    private long _cancelled;
+    private int _cancellingAll;
     private int _exitCode;
 
     public async Task<int> RunAsync(CancellationToken stop)
@@ -282,7 +287,11 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             {
                 Interlocked.Increment(ref _orderCount);
                 var n = Interlocked.Read(ref _orderCount);
-                _ = TrySend(_symbol, n % 3 == 0 ? OrderSide.Sell : OrderSide.Buy, 1 + (n % 5), MarketPrice, print: false, out _);
+                var side = n % 3 == 0 ? OrderSide.Sell : OrderSide.Buy;
+
+                // With --resting, one order in four is half a point away from the market: it rests at the venue.
+                var price = settings.Resting > 0 && n % 4 == 0 ? MarketPrice + (side == OrderSide.Buy ? -0.5 : 0.5) : MarketPrice;
+                _ = TrySend(_symbol, side, 1 + (n % 5), price, print: false, out _);
             }
 
             await Task.Delay(1, stop);
@@ -339,13 +348,20 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
                     break;
                 case "refused":
                     _gate.OnReject(id);
+                    await (_server?.ReportAsync("reject", id) ?? Task.CompletedTask);
                     break;
                 case "working":
                     _gate.OnAck(id);
                     break;
-                default:
-                    // It never reached the venue: nothing of it can fill.
+                case "cancelled":
                     _gate.OnCancel(id);
+                    await (_server?.ReportAsync("cancel", id) ?? Task.CompletedTask);
+                    break;
+                default:
+                    // It never reached the venue: nothing of it can fill. The server's gate, which may have accepted it
+                    // before the old leader stopped, hears so too, or it would hold the order's limits for ever.
+                    _gate.OnCancel(id);
+                    await (_server?.ReportAsync("cancel", id) ?? Task.CompletedTask);
                     unknown++;
                     break;
             }
@@ -367,6 +383,11 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         outcome = FormattableString.Invariant($"order id={order.ClientOrderId} symbol={symbolName} side={(side == OrderSide.Buy ? "buy" : "sell")} qty={quantity} price={price} ");
         if (!decision.IsAccepted)
         {
+            if (decision.Reason == RiskRejectReason.KillSwitchEngaged)
+            {
+                CancelAllOnKillSwitch("this engine's gate");
+            }
+
             outcome += $"decision=rejected reason={decision.Reason}";
             _inFlight.Release();
             return null;
@@ -409,6 +430,11 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
             if (_server is not null && await _server.CheckAsync(Account, Strategy, SymbolName(order.Symbol), order.Side == OrderSide.Buy, order.Quantity, order.Price, id, leadership) is { } refused)
             {
                 Unsent(id, refused, print);
+                if (refused.EndsWith(nameof(RiskRejectReason.KillSwitchEngaged), StringComparison.Ordinal))
+                {
+                    CancelAllOnKillSwitch("the server's gate");
+                }
+
                 return;
             }
 
@@ -446,6 +472,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
                 default:
                     _gate.OnAck(id);
                     Print(print, $"working id={id}");
+                    KeepRestingBounded(id);
                     break;
             }
         }
@@ -464,6 +491,100 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
         finally
         {
             _inFlight.Release();
+        }
+    }
+
+    /// <summary>With --resting, the oldest resting order is cancelled once more than that many work.</summary>
+    private void KeepRestingBounded(long id)
+    {
+        if (settings.Resting == 0)
+        {
+            return;
+        }
+
+        _resting.Enqueue(id);
+        while (_resting.Count > settings.Resting && _resting.TryDequeue(out var oldest))
+        {
+            _ = CancelAsync(oldest);
+        }
+    }
+
+    /// <summary>
+    /// A check refused for a kill switch: every order working at the venue is cancelled (cancels are never blocked). Each
+    /// refusal while one runs is coalesced into it; a later refusal that still finds working orders (one sent in the
+    /// instant of the engage) starts another.
+    /// </summary>
+    private void CancelAllOnKillSwitch(string by)
+    {
+        if (Interlocked.Exchange(ref _cancellingAll, 1) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    var working = _gate.GetWorkingOrders();
+                    if (working.Count == 0)
+                    {
+                        return;
+                    }
+
+                    var cancelled = 0;
+                    foreach (var id in working)
+                    {
+                        cancelled += await CancelAsync(id) ? 1 : 0;
+                    }
+
+                    Out($"cancel-all reason=KillSwitchEngaged by=\"{by}\" working={working.Count} cancelled={cancelled}");
+                }
+                finally
+                {
+                    Volatile.Write(ref _cancellingAll, 0);
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Cancels one order at the venue, then tells the gates what the venue says of it: cancelled, or filled when the cancel
+    /// came too late. One the venue does not know yet (still on its way) is left working: its answer settles it.
+    /// </summary>
+    private async Task<bool> CancelAsync(long id)
+    {
+        VenueAnswer answer;
+        try
+        {
+            answer = await _venue.CancelAsync(Account, id, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false; // still working; the next cancel-all, or the next takeover's venue query, settles it
+        }
+
+        switch (answer.State)
+        {
+            case "cancelled":
+                if (_gate.OnCancel(id))
+                {
+                    Interlocked.Increment(ref _cancelled);
+                    if (_server is not null)
+                    {
+                        await _server.ReportAsync("cancel", id);
+                    }
+                }
+
+                return true;
+            case "filled":
+                if (_gate.OnFill(id, answer.ExecutionId, answer.Filled, answer.FillPrice) && _server is not null)
+                {
+                    await _server.ReportAsync("fill", id, answer.ExecutionId, answer.Filled, answer.FillPrice);
+                }
+
+                return false;
+            case "refused":
+                _gate.OnReject(id);
+                return false;
+            default:
+                return false;
         }
     }
 
@@ -680,7 +801,7 @@ internal sealed class Trader(TraderArguments settings, TimeProvider time) : IAsy
 
         var seconds = _stretchStart == 0 ? 0 : (double)(time.GetTimestamp() - _stretchStart) / time.TimestampFrequency;
         Out(FormattableString.Invariant(
-            $"rate token={term} sent={Interlocked.Read(ref _stretchSent)} seconds={seconds:0.###} per_second={(seconds > 0 ? Interlocked.Read(ref _stretchSent) / seconds : 0):0.#} total_sent={Interlocked.Read(ref _sent)} unsent={Interlocked.Read(ref _unsent)} lost={Interlocked.Read(ref _lost)}"));
+            $"rate token={term} sent={Interlocked.Read(ref _stretchSent)} seconds={seconds:0.###} per_second={(seconds > 0 ? Interlocked.Read(ref _stretchSent) / seconds : 0):0.#} total_sent={Interlocked.Read(ref _sent)} unsent={Interlocked.Read(ref _unsent)} lost={Interlocked.Read(ref _lost)} cancelled={Interlocked.Read(ref _cancelled)}"));
     }
 
     private static void Print(bool print, string line)

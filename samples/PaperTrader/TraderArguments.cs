@@ -11,7 +11,7 @@ internal sealed record TraderArguments
     private static readonly string[] Known =
     [
         "--replica", "--backend", "--coordinator", "--venue", "--group", "--ttl-ms", "--margin-ms", "--renew-ms", "--retry-ms",
-        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--send-delay-ms", "--gate",
+        "--rate", "--interval-ms", "--journal", "--commands", "--daily-loss", "--evaluate-ms", "--status-ms", "--send-delay-ms", "--gate", "--resting",
     ];
 
     public required string Replica { get; init; }
@@ -47,6 +47,12 @@ internal sealed record TraderArguments
 
     /// <summary>Fault injection: a pause between the last leadership check and the send (0: none).</summary>
     public TimeSpan SendDelay { get; init; }
+
+    /// <summary>
+    /// Resting orders kept working at the venue (0: none, every order crosses): one order in four is priced half a point
+    /// away from the market so it rests, and the oldest is cancelled when more than this many work.
+    /// </summary>
+    public int Resting { get; init; }
 
     /// <summary>Bulwark's server, whose gate checks every order too (<see cref="HttpGate"/>); its engine key in BULWARK_GATE_KEY.</summary>
     public Uri? Gate { get; init; }
@@ -155,6 +161,13 @@ internal sealed record TraderArguments
         var evaluate = Milliseconds(args, "--evaluate-ms", 200, found);
         var status = Milliseconds(args, "--status-ms", 1000, found);
         var sendDelay = TimeSpan.FromMilliseconds(Number(args, "--send-delay-ms", 0, 0, 10_000, found));
+        var resting = 0;
+        if (Value(args, "--resting") is { } restingText && (!int.TryParse(restingText, NumberStyles.None, CultureInfo.InvariantCulture, out resting) || resting > 1000))
+        {
+            found.Add($"--resting: must be a whole number from 0 to 1000, got '{restingText}'");
+            resting = 0;
+        }
+
         Uri? gate = null;
         if (Value(args, "--gate") is { } gateText && (!Uri.TryCreate(gateText, UriKind.Absolute, out gate) || gate.Scheme is not ("http" or "https")))
         {
@@ -188,6 +201,7 @@ internal sealed record TraderArguments
             EvaluateInterval = evaluate,
             StatusInterval = status,
             SendDelay = sendDelay,
+            Resting = resting,
             Gate = gate,
         };
     }

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace PaperTrader;
 
-/// <summary>The venue's answer to an order, or its drop copy of one (<see cref="State"/>: unknown, refused, working or filled).</summary>
+/// <summary>The venue's answer to an order, or its drop copy of one (<see cref="State"/>: unknown, refused, working, filled or cancelled).</summary>
 internal sealed record VenueAnswer(string State, long Filled, double FillPrice, long ExecutionId);
 
 /// <summary>The venue simulator's HTTP API: send an order (the answer carries its fill), ask for an order's state.</summary>
@@ -28,6 +28,14 @@ internal sealed class VenueClient(Uri venue) : IDisposable
     public async Task<VenueAnswer> StatusAsync(string account, long orderId, CancellationToken cancellationToken) =>
         await _http.GetFromJsonAsync<VenueAnswer>($"/orders/{Uri.EscapeDataString(account)}/{orderId}", cancellationToken)
         ?? throw new HttpRequestException("empty answer");
+
+    /// <summary>Cancels a working order; the answer is its state after (cancelled, or filled when the cancel came too late).</summary>
+    public async Task<VenueAnswer> CancelAsync(string account, long orderId, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync($"/orders/{Uri.EscapeDataString(account)}/{orderId}/cancel", content: null, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<VenueAnswer>(cancellationToken) ?? throw new HttpRequestException("empty answer");
+    }
 
     public void Dispose() => _http.Dispose();
 

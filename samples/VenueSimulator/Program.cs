@@ -10,7 +10,10 @@ using VenueSimulator;
 //   --unfenced:        accepts every order, as a real venue does (it knows nothing of fencing tokens).
 // Usage: VenueSimulator --port PORT --log FILE [--unfenced] [--price 100]      (listens on 127.0.0.1 only)
 //   POST /orders {account, replica, token, orderId, side: buy|sell, quantity, price}
-//   GET  /orders/{account}/{orderId}   the order's state: unknown, refused, working or filled (a drop copy)
+//   GET  /orders/{account}/{orderId}   the order's state: unknown, refused, working, filled or cancelled (a drop copy)
+//   POST /orders/{account}/{orderId}/cancel   cancels a working order; answers the order's state after it (a cancel
+//                                             that comes too late finds it filled). Cancels are printed, not logged:
+//                                             the log is the stream of new orders the nemesis checks.
 if (VenueArguments.Parse(args) is not { } settings)
 {
     return 2;
@@ -43,6 +46,12 @@ app.MapPost("/orders", async (HttpRequest request) =>
     return line.Accepted ? Results.Ok(line) : Results.Json(line, statusCode: 409);
 });
 app.MapGet("/orders/{account}/{orderId:long}", (string account, long orderId) => Results.Ok(venue.Status(account, orderId)));
+app.MapPost("/orders/{account}/{orderId:long}/cancel", (string account, long orderId) =>
+{
+    var status = venue.Cancel(account, orderId);
+    Console.WriteLine(FormattableString.Invariant($"cancel account={account} id={orderId} state={status.State}"));
+    return Results.Ok(status);
+});
 app.MapGet("/health", () => "ok");
 app.Lifetime.ApplicationStopping.Register(venue.Dispose);
 await app.StartAsync();
@@ -169,6 +178,27 @@ namespace VenueSimulator
             lock (_gate)
             {
                 return _orders.GetValueOrDefault((account, orderId)) ?? new OrderStatus("unknown", 0, 0, 0);
+            }
+        }
+
+        /// <summary>A working order becomes cancelled; any other is left as it is (and its state returned).</summary>
+        public OrderStatus Cancel(string account, long orderId)
+        {
+            lock (_gate)
+            {
+                if (_orders.GetValueOrDefault((account, orderId)) is not { } status)
+                {
+                    return new OrderStatus("unknown", 0, 0, 0);
+                }
+
+                if (status.State != "working")
+                {
+                    return status;
+                }
+
+                var cancelled = status with { State = "cancelled" };
+                _orders[(account, orderId)] = cancelled;
+                return cancelled;
             }
         }
 
