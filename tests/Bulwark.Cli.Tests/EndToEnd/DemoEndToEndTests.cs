@@ -10,7 +10,8 @@ namespace Bulwark.Cli.Tests.EndToEnd;
 /// <summary>
 /// `bulwark demo` as a newcomer runs it, with real processes: it serves the dashboard on the port it is given, the
 /// engines trade through the server's gate (its positions move), a failover drill through the API passes with a
-/// measured recovery time, and after SIGTERM the demo and every process it started are gone.
+/// measured recovery time, the kill switch halts trading and the engine cancels its working orders, and after SIGTERM
+/// the demo and every process it started are gone.
 /// </summary>
 public sealed partial class DemoEndToEndTests : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed partial class DemoEndToEndTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task Demo_ServesTheDashboard_TradesThroughTheGate_DrillsAFailover_AndLeavesNothingBehind()
+    public async Task Demo_ServesTheDashboard_TradesThroughTheGate_DrillsAFailover_CancelsOnTheKillSwitch_AndLeavesNothingBehind()
     {
         var repository = Bulwark.Cli.Commands.Demo.DemoCommand.FindRepository() ?? throw new InvalidOperationException("no Bulwark.slnx above the test");
         var dataDir = _dir.File("demo");
@@ -76,6 +77,20 @@ public sealed partial class DemoEndToEndTests : IDisposable
             Assert.True(drill.GetProperty("tokenAfter").GetInt64() > drill.GetProperty("tokenBefore").GetInt64());
             await Eventually.WaitUntilAsync(() => Task.FromResult(Pids(dataDir).Count == 3), Deadline, "the killed leader restarted");
             started.AddRange(Pids(dataDir));
+
+            // The kill switch: with orders resting at the venue (the new leader's, and the old one's it took over through
+            // the journal), an operator engages it; trading halts and the engine cancels every working order, so the
+            // server's gate holds none.
+            await Eventually.WaitUntilAsync(async () => WorkingOrders(await Get(http, viewer, "/api/v1/positions")) > 0, Deadline, "orders resting at the venue");
+            await PostAsync(http, operatorKey, "/api/v1/kill-switch", """{"scope":"firm","engage":true,"reason":"demo end-to-end test"}""");
+            JsonElement? positions = null;
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                positions = await Get(http, viewer, "/api/v1/positions");
+                var trading = (await Get(http, viewer, "/api/v1/status"))?.GetProperty("trading").GetProperty("state").GetString();
+                return trading == "Halted" && WorkingOrders(positions) == 0;
+            }, Deadline, () => $"trading Halted and no working order; positions: {positions}");
+            Assert.Contains(Directory.GetFiles(Path.Combine(dataDir, "processes"), "trader.*.log"), f => CancelAll().IsMatch(ReadShared(f)));
         }
         finally
         {
@@ -98,6 +113,9 @@ public sealed partial class DemoEndToEndTests : IDisposable
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : null;
     }
+
+    private static int WorkingOrders(JsonElement? positions) =>
+        positions is { } p && p.TryGetProperty("workingOrders", out var working) && working.ValueKind == JsonValueKind.Number ? working.GetInt32() : -1;
 
     private static async Task<JsonElement> PostAsync(HttpClient http, string key, string path, string json)
     {
@@ -182,6 +200,9 @@ public sealed partial class DemoEndToEndTests : IDisposable
 
     [GeneratedRegex(@"^dashboard:\s+(\S+)/dashboard/", RegexOptions.Multiline)]
     private static partial Regex Dashboard();
+
+    [GeneratedRegex(@"^cancel-all reason=KillSwitchEngaged .* cancelled=[1-9]", RegexOptions.Multiline)]
+    private static partial Regex CancelAll();
 
     [GeneratedRegex(@"total_sent=[1-9]")]
     private static partial Regex SentSome();

@@ -80,7 +80,8 @@ internal static class DemoConfiguration
                 - name: trader
                   command: dotnet
                   args: [{{Q(trader)}}, --replica, trader, --backend, sqlite, --coordinator, {{Q(Path.Combine(directory, "leases.db"))}},
-                         --venue, "http://127.0.0.1:{{venuePort}}", --gate, {{Q(server)}}, --rate, "{{r}}", --status-ms, "5000"]
+                         --journal, {{Q("sqlite:" + Path.Combine(directory, "trader-journal.db"))}},
+                         --venue, "http://127.0.0.1:{{venuePort}}", --gate, {{Q(server)}}, --rate, "{{r}}", --resting, "20", --status-ms, "5000"]
                   environment: { BULWARK_GATE_KEY: {{Q(engineKey)}} }
                   workingDirectory: {{Q(directory)}}
                   replicas: 2                 # trader.0 and trader.1: one leads, the other waits
