@@ -49,26 +49,14 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
         // A restarted leader opens the store while the running one appends. Its open used to run the DDL again, whose
         // DROP TRIGGER needs the journal table to itself: it waited on the append, past the 2 s lock timeout, or (the
         // append's insert arriving after the open's lock) PostgreSQL detected a deadlock and ended one of them (CI).
-        var direct = await server.CreateDatabaseAsync();
-        await using (await PostgreSqlTradingJournalStore.OpenAsync(direct))
-        {
-        }
+        var direct = await CreateStoreDatabaseAsync();
 
         // An append in progress, as the store's own transaction takes its locks: the fence row, then a journal row.
         await using var appending = new NpgsqlConnection(direct);
         await appending.OpenAsync();
-        await using var transaction = await appending.BeginTransactionAsync();
-        await using (var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", appending, transaction))
-        {
-            await lockFence.ExecuteScalarAsync();
-        }
+        await using var transaction = await BeginHoldingTheFenceAsync(appending);
 
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO bulwark_trading_journal (seq, token, writer, kind, time_ticks, order_id, exec_id, side, quantity, price, state) VALUES (1, 1, 'running', 0, 0, 0, 0, 0, 0, 0, 0);",
-            appending, transaction))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
+        await InsertFirstRowAsync(appending, transaction);
 
         await using (var opened = await PostgreSqlTradingJournalStore.OpenAsync(direct).WaitAsync(TimeSpan.FromSeconds(30)))
         {
@@ -81,10 +69,7 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
     public async Task AMigration_WhileAnAppendIsInProgress_WaitsForIt_AndDoesNotDeadlock()
     {
         // A database at another DDL (an upgrade) is migrated on open, which does take the journal's tables to itself.
-        var direct = await server.CreateDatabaseAsync();
-        await using (await PostgreSqlTradingJournalStore.OpenAsync(direct))
-        {
-        }
+        var direct = await CreateStoreDatabaseAsync();
 
         await using var appending = new NpgsqlConnection(direct);
         await appending.OpenAsync();
@@ -93,11 +78,7 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
             await older.ExecuteNonQueryAsync();
         }
 
-        await using var transaction = await appending.BeginTransactionAsync();
-        await using (var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", appending, transaction))
-        {
-            await lockFence.ExecuteScalarAsync();
-        }
+        await using var transaction = await BeginHoldingTheFenceAsync(appending);
 
         // The migration (without the store's 2 s lock timeout, so the test waits on locks, not on time) blocks on the fence.
         var migrating = PostgreSqlSchema.OpenAsync(direct, CancellationToken.None);
@@ -109,12 +90,7 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
 
         // Then the append's insert: had the migration taken the journal table first, PostgreSQL would end one of the two
         // with 40P01 (its deadlock timeout is 1 s).
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO bulwark_trading_journal (seq, token, writer, kind, time_ticks, order_id, exec_id, side, quantity, price, state) VALUES (1, 1, 'running', 0, 0, 0, 0, 0, 0, 0, 0);",
-            appending, transaction))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
+        await InsertFirstRowAsync(appending, transaction);
 
         await transaction.CommitAsync();
         await using (await migrating.WaitAsync(TimeSpan.FromSeconds(30)))
@@ -123,6 +99,35 @@ public sealed class PostgreSqlTradingJournalStoreTests(PostgresServer server) : 
 
         await using var digest = new NpgsqlCommand("SELECT digest FROM bulwark_schema;", appending);
         Assert.NotEqual("an older schema", (string)(await digest.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>A new database with the store's tables, as a running installation has them.</summary>
+    private async Task<string> CreateStoreDatabaseAsync()
+    {
+        var direct = await server.CreateDatabaseAsync();
+        await using (await PostgreSqlTradingJournalStore.OpenAsync(direct))
+        {
+        }
+
+        return direct;
+    }
+
+    /// <summary>The first lock an append takes: a transaction holding the fence row.</summary>
+    private static async Task<NpgsqlTransaction> BeginHoldingTheFenceAsync(NpgsqlConnection connection)
+    {
+        var transaction = await connection.BeginTransactionAsync();
+        await using var lockFence = new NpgsqlCommand("SELECT highest FROM bulwark_trading_journal_fence WHERE id = 1 FOR UPDATE;", connection, transaction);
+        await lockFence.ExecuteScalarAsync();
+        return transaction;
+    }
+
+    /// <summary>The second: a journal row (sequence 1).</summary>
+    private static async Task InsertFirstRowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO bulwark_trading_journal (seq, token, writer, kind, time_ticks, order_id, exec_id, side, quantity, price, state) VALUES (1, 1, 'running', 0, 0, 0, 0, 0, 0, 0, 0);",
+            connection, transaction);
+        await insert.ExecuteNonQueryAsync();
     }
 
     [Fact]
