@@ -295,8 +295,11 @@ public sealed class SafetySystem : IAsyncDisposable
             var manager = _manager;
             killSwitch.DurabilityChanged += () =>
             {
+                // Held at Critical only once the store has refused an engage's write: an engage being written is already
+                // in force on the gate, and holding then made every engage a system Critical (and, with the default
+                // restoreOnRecovery: false, left the whole firm Reducing after a symbol's kill switch).
                 var durability = killSwitch.NotDurable;
-                _ = manager.SetHoldAsync("killswitch", durability.IsDurable ? null : durability.ToString());
+                _ = manager.SetHoldAsync("killswitch", durability.IsFailing ? durability.ToString() : null);
             };
         }
 

@@ -98,7 +98,7 @@ public sealed class KillSwitch : IAsyncDisposable
         {
             lock (_gate.Sync)
             {
-                return new KillSwitchDurability([.. _notDurable.Select(w => w.State.Scope).Distinct(StringComparer.Ordinal)], _notDurable.Count > 0 ? _lastWriteError : null);
+                return new KillSwitchDurability([.. _notDurable.Select(w => w.State.Scope).Distinct(StringComparer.Ordinal)], _notDurable.Exists(w => w.Failed) ? _lastWriteError : null);
             }
         }
     }
@@ -509,14 +509,20 @@ public sealed class KillSwitch : IAsyncDisposable
 
 /// <summary>Engages of a kill switch that are not on the store yet (empty when every one is).</summary>
 /// <param name="Scopes">The scopes engaged in memory only.</param>
-/// <param name="LastError">Why the store refused the last write.</param>
+/// <param name="LastError">
+/// Why the store refused the last write of one of them; null while they are only being written (the milliseconds of any
+/// write), which is no fault.
+/// </param>
 public sealed record KillSwitchDurability(IReadOnlyList<string> Scopes, string? LastError)
 {
     /// <summary>True when every engage is on the store.</summary>
     public bool IsDurable => Scopes.Count == 0;
 
+    /// <summary>True when an engage that is not on the store has had a write refused: a restart now would lose it.</summary>
+    public bool IsFailing => !IsDurable && LastError is not null;
+
     /// <inheritdoc />
-    public override string ToString() => IsDurable ? "durable" : $"kill switch engaged, not yet durable: {string.Join(", ", Scopes)} ({LastError})";
+    public override string ToString() => IsDurable ? "durable" : $"kill switch engaged, not yet durable: {string.Join(", ", Scopes)} ({LastError ?? "being written"})";
 }
 
 /// <summary>A kill-switch change that is not, or cannot be made, durable on the event store.</summary>

@@ -78,6 +78,43 @@ public sealed class FailClosedTests
     }
 
     [Fact]
+    public async Task AnEngageBeingWritten_DoesNotHoldTheSystem_AndItsReleaseLeavesTheFirmActive()
+    {
+        // Every engage used to hold the system at Critical for the milliseconds of its write: with the default
+        // restoreOnRecovery: false, an engage and release of one symbol's kill switch left the whole firm Reducing.
+        using var directory = new TempDirectory();
+        var (listener, port) = TestSystems.Listen();
+        using var _ = listener;
+        var options = TestSystems.GatewayOverTcp(directory.Path, port);
+        options.Trading = TradingFixture.DefaultOptions();
+        var store = new InMemoryEventStore();
+        await using var system = SafetySystem.Create(options, eventStore: store);
+        await system.StartAsync();
+        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Healthy, Deadline);
+        var trading = system.Trading!;
+        var symbol = TradingScope.ForSymbol(TradingFixture.OtherSymbol);
+
+        IReadOnlyList<string>? holdsWhileWriting = null;
+        store.FailAppend = e =>
+        {
+            if (e.Kind == TradingEventKinds.KillSwitchEngaged)
+            {
+                holdsWhileWriting = system.Manager.GetStatus().Holds;
+            }
+
+            return null;
+        };
+        await trading.KillSwitch.EngageAsync(symbol, "alice", "runaway quotes");
+        Assert.NotNull(holdsWhileWriting);
+        Assert.Empty(holdsWhileWriting);
+        await trading.KillSwitch.ReleaseAsync(symbol, "bob", "reviewed");
+
+        Assert.Equal(SafetyState.Healthy, system.Manager.SystemState);
+        Assert.Equal(TradingState.Active, trading.Gate.GetTradingState(TradingScope.Firm));
+        Assert.DoesNotContain(store.Events, e => e.Kind == EventKinds.SystemState && e.To == nameof(SafetyState.Critical));
+    }
+
+    [Fact]
     public async Task Defect2_AnEngageDuringAReleasesWrite_IsNotUndoneByIt()
     {
         var f = new TradingFixture();
