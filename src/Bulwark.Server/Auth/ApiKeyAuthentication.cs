@@ -54,15 +54,17 @@ internal sealed class ApiKeyAuthentication(
         }
 
         var address = Context.Connection.RemoteIpAddress;
-        if (limiter.IsLimited(address, out var retryAfter))
+        var value = header.Count == 1 ? header[0] ?? "" : "";
+        var key = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : null;
+        var wellFormed = key is not null && ApiKeySecret.HasKeyShape(key);
+        var hash = wellFormed ? ApiKeySecret.Hash(key!) : null;
+        if (limiter.IsLimited(address, hash, out var retryAfter))
         {
             Context.Items[LimitedItem] = retryAfter;
             return Failed("limited", "too many failed authentications from this address; retry later");
         }
 
-        var value = header.Count == 1 ? header[0] ?? "" : "";
-        var key = value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : null;
-        if (key is null || !ApiKeySecret.HasKeyShape(key))
+        if (hash is null)
         {
             limiter.RecordFailure(address);
             return Failed("malformed", key is null
@@ -70,7 +72,6 @@ internal sealed class ApiKeyAuthentication(
                 : "the key is not a Bulwark API key (bwk_ and 43 characters); create one with 'bulwark keys add'");
         }
 
-        var hash = ApiKeySecret.Hash(key);
         var found = cache.Get(hash, time.GetUtcNow());
         if (found is null)
         {
@@ -87,6 +88,7 @@ internal sealed class ApiKeyAuthentication(
             return found is null ? Failed("invalid", "unknown API key") : Failed("revoked", $"the API key '{found.Name}' is revoked");
         }
 
+        limiter.RecordSuccess(address, hash);
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, found.Id),
@@ -103,7 +105,7 @@ internal sealed class ApiKeyAuthentication(
         {
             Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             await ProblemWriter.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
-                "this address sent too many wrong keys; no key is checked until the Retry-After delay ends").ConfigureAwait(false);
+                "this address sent too many wrong keys; until the Retry-After delay ends, only a key that has already worked from it is checked").ConfigureAwait(false);
             return;
         }
 

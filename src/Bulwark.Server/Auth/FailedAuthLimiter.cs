@@ -5,21 +5,33 @@ namespace Bulwark.Server.Auth;
 
 /// <summary>
 /// Failed authentications per remote address in fixed windows: once an address has failed <c>limit</c> times in a
-/// window, none of its keys is checked until the window ends (answered 429 with Retry-After), so guessing keys gains
-/// nothing from trying faster. Bounded: at most <see cref="MaxAddresses"/> addresses are remembered; when full, the
-/// windows that ended are forgotten first, and a new address is then limited at once (fail closed under a flood).
+/// window, no key it has not already authenticated with in the last window is checked until the window ends (answered
+/// 429 with Retry-After), so guessing keys gains nothing from trying faster. A key that did work from that address goes
+/// on being checked as usual (revocation included): engines share an address (every one on a host is 127.0.0.1 to a
+/// local server), and one with a revoked or mistyped key must not lock the healthy ones out of the gate. Bounded: at
+/// most <see cref="MaxAddresses"/> addresses, and as many address and key pairs, are remembered; when full, the windows
+/// that ended are forgotten first, and a new address is then limited at once (fail closed under a flood).
 /// </summary>
 internal sealed class FailedAuthLimiter(int limit, TimeSpan window, TimeProvider time)
 {
     internal const int MaxAddresses = 10_000;
 
     private readonly ConcurrentDictionary<IPAddress, Window> _windows = new();
+    private readonly ConcurrentDictionary<(IPAddress Address, string Key), DateTimeOffset> _worked = new();
 
-    /// <summary>When <paramref name="address"/> is limited now, how long until it may try again.</summary>
-    public bool IsLimited(IPAddress? address, out TimeSpan retryAfter)
+    /// <summary>
+    /// When <paramref name="address"/> is limited now for the key whose hash is <paramref name="keyHash"/> (null: a
+    /// malformed header, never trusted), how long until it may try again.
+    /// </summary>
+    public bool IsLimited(IPAddress? address, byte[]? keyHash, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
         if (!_windows.TryGetValue(Key(address), out var current))
+        {
+            return false;
+        }
+
+        if (keyHash is not null && _worked.TryGetValue((Key(address), Convert.ToHexString(keyHash)), out var until) && time.GetUtcNow() < until)
         {
             return false;
         }
@@ -58,6 +70,29 @@ internal sealed class FailedAuthLimiter(int limit, TimeSpan window, TimeProvider
 
             current.Failures++;
         }
+    }
+
+    /// <summary>The key whose hash is <paramref name="keyHash"/> authenticated from <paramref name="address"/>.</summary>
+    public void RecordSuccess(IPAddress? address, byte[] keyHash)
+    {
+        var now = time.GetUtcNow();
+        if (_worked.Count >= MaxAddresses)
+        {
+            foreach (var (pair, until) in _worked)
+            {
+                if (now >= until)
+                {
+                    _worked.TryRemove(pair, out _);
+                }
+            }
+
+            if (_worked.Count >= MaxAddresses)
+            {
+                return; // full of live pairs: this one is not trusted past a limit (fail closed)
+            }
+        }
+
+        _worked[(Key(address), Convert.ToHexString(keyHash))] = now + window;
     }
 
     private void Forget(DateTimeOffset now)

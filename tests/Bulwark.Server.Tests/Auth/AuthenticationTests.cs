@@ -53,10 +53,13 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task FailedAuthentications_AreLimitedPerAddress_ThenEvenAGoodKeyWaits()
+    public async Task FailedAuthentications_AreLimitedPerAddress_ButAKeyThatWorkedFromThereStillDoes()
     {
         await using var harness = await ServerHarness.StartAsync(o => o.Server = new ServerOptions { AuthFailureLimit = 3, AuthFailureWindowSeconds = 600 });
         using var failures = new FailureCounter(harness);
+
+        // The healthy engine on this host works; then another engine on the same address sends a wrong key, again and again.
+        Assert.Equal(HttpStatusCode.OK, (await harness.GetAsync("/api/v1/status", ApiRole.Engine)).StatusCode);
         const string Wrong = "bwk_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
         for (var i = 0; i < 3; i++)
         {
@@ -64,13 +67,23 @@ public sealed class AuthenticationTests
         }
 
         var limited = await harness.GetAsync("/api/v1/status", Wrong);
-        var good = await harness.GetAsync("/api/v1/status", ApiRole.Admin);
+        var malformed = await harness.GetAsync("/api/v1/status", "not-a-key");
+        var unseen = await harness.GetAsync("/api/v1/status", ApiRole.Admin); // a good key, but never used from here
+        var healthy = await harness.GetAsync("/api/v1/status", ApiRole.Engine);
 
         await Problem.ReadAsync(limited, HttpStatusCode.TooManyRequests);
-        await Problem.ReadAsync(good, HttpStatusCode.TooManyRequests);
-        Assert.InRange(good.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 600);
+        await Problem.ReadAsync(malformed, HttpStatusCode.TooManyRequests);
+        await Problem.ReadAsync(unseen, HttpStatusCode.TooManyRequests);
+        Assert.InRange(unseen.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 600);
+        Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
         Assert.Equal(3, failures.Count("invalid"));
-        Assert.Equal(2, failures.Count("limited"));
+        Assert.Equal(3, failures.Count("limited"));
+
+        // Still checked, not waved through: revoked, it is refused as revoked within the cache time.
+        Assert.NotNull(await harness.Keys.RevokeAsync("engine-key", "test"));
+        await Eventually.WaitUntilAsync(
+            async () => (await harness.GetAsync("/api/v1/status", ApiRole.Engine)).StatusCode == HttpStatusCode.Unauthorized,
+            ApiKeyAuthentication.CacheFor + TimeSpan.FromSeconds(10), "the revoked engine key refused");
 
         // Open endpoints stay open to a limited address: a load balancer's probe is not locked out.
         Assert.Equal(HttpStatusCode.OK, (await harness.GetAsync("/healthz")).StatusCode);
