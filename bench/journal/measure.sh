@@ -6,6 +6,8 @@
 #   fill→durable  one RiskGate.OnFill, then TradingJournal.FlushAsync, one at a time, p50/p99
 #   burst         FILLS fills reported by one thread as fast as it can, timed until all are durable (group commit);
 #                 fills/s of the median of 3 runs (all 3 shown), and the group commits the median run took.
+#   rebuild       each burst's store opened again and a new gate rebuilt from every row (a restart; a takeover reads
+#                 the rows since the new leader last read the same way): rows/s of the median of 3.
 # Usage: FILLS=200000 bench/journal/measure.sh [OUT_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -49,8 +51,8 @@ run() { dotnet bench/Bulwark.Benchmarks/bin/Release/net10.0/Bulwark.Benchmarks.d
   echo "postgresql: $("$bin/postgres" --version | awk '{print $3}'), local, over TCP on 127.0.0.1"
   echo "command: FILLS=$fills bench/journal/measure.sh"
   echo
-  echo "| store | commit p50 | commit p99 | fill→durable p50 | fill→durable p99 | burst fills/s (median of 3) | the 3 runs | group commits (rows each) |"
-  echo "|---|---:|---:|---:|---:|---:|---|---:|"
+  echo "| store | commit p50 | commit p99 | fill→durable p50 | fill→durable p99 | burst fills/s (median of 3) | the 3 runs | group commits (rows each) | rebuild rows/s (rows) |"
+  echo "|---|---:|---:|---:|---:|---:|---|---:|---:|"
   step "sqlite, synchronous=FULL" >&2; run sqlite-full "$fills" "$work/sqlite"
   step "sqlite, synchronous=NORMAL (comparison only)" >&2; run sqlite-normal "$fills" "$work/sqlite"
   step "postgresql, synchronous_commit=on" >&2; run postgres "$fills" "$connection"

@@ -11,7 +11,9 @@ namespace Bulwark.Benchmarks.Trading;
 /// <list type="number">
 /// <item>commit: one row appended straight to the store, one append at a time (a commit each: its fsync cost);</item>
 /// <item>fill to durable: one <see cref="RiskGate.OnFill"/> then <see cref="TradingJournal.FlushAsync"/>, one at a time;</item>
-/// <item>burst: FILLS fills reported by one thread as fast as it can, timed until every one is durable (group commit).</item>
+/// <item>burst: FILLS fills reported by one thread as fast as it can, timed until every one is durable (group commit);</item>
+/// <item>rebuild: the burst's store opened again and a new gate rebuilt from it (<see cref="TradingJournal.StartAsync"/>,
+/// what a restart does, and what a takeover does for every row since the new leader last read): rows applied per second.</item>
 /// </list>
 /// Usage: <c>journal-throughput sqlite-full|sqlite-normal|postgres|postgres-async-commit FILLS DIRECTORY|CONNECTION</c>.
 /// </summary>
@@ -33,9 +35,10 @@ internal static class JournalThroughput
         var commit = new List<double>();
         var single = new List<double>();
         var bursts = new List<(double FillsPerSecond, long Commits, double Seconds)>();
+        var rebuilds = new List<(double RowsPerSecond, long Rows)>();
 
         // 1. One commit per row, straight to the store.
-        await using (var store = await OpenAsync(kind, args[2], "commit"))
+        await using (var store = await OpenAsync(kind, Address(kind, args[2], "commit")))
         {
             for (var i = 0; i < Singles; i++)
             {
@@ -48,7 +51,8 @@ internal static class JournalThroughput
         // 2. and 3. Through the journal.
         for (var run = 0; run < Bursts; run++)
         {
-            var counting = new CountingStore(await OpenAsync(kind, args[2], $"run{run}"));
+            var address = Address(kind, args[2], $"run{run}");
+            var counting = new CountingStore(await OpenAsync(kind, address));
             await using (counting)
             {
                 var gate = NewGate(out var account, out var strategy, out var symbol);
@@ -91,25 +95,43 @@ internal static class JournalThroughput
                     throw new InvalidOperationException("the journal refused rows or holds: " + journal.HoldReason);
                 }
             }
+
+            // 4. A restart on that store: every row read and applied to a new gate before it opens.
+            await using (var reopened = await OpenAsync(kind, address))
+            {
+                var gate = NewGate(out _, out _, out _);
+                var started = Stopwatch.GetTimestamp();
+                await using var rebuilt = await TradingJournal.StartAsync(gate, reopened, new TradingJournalOptions { Writer = "restarted" });
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                rebuilds.Add((rebuilt.RowsApplied / seconds, rebuilt.RowsApplied));
+            }
         }
 
         var ordered = bursts.OrderBy(b => b.FillsPerSecond).ToList();
         var median = ordered[ordered.Count / 2];
+        var rebuild = rebuilds.OrderBy(r => r.RowsPerSecond).ToList()[rebuilds.Count / 2];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {kind} | {Percentile(commit, 0.5):F2} ms | {Percentile(commit, 0.99):F2} ms | {Percentile(single, 0.5):F2} ms | {Percentile(single, 0.99):F2} ms | {median.FillsPerSecond:N0} | {string.Join(" / ", bursts.Select(b => b.FillsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))} | {median.Commits:N0} ({fills / (double)median.Commits:N0} rows) |"));
+            $"| {kind} | {Percentile(commit, 0.5):F2} ms | {Percentile(commit, 0.99):F2} ms | {Percentile(single, 0.5):F2} ms | {Percentile(single, 0.99):F2} ms | {median.FillsPerSecond:N0} | {string.Join(" / ", bursts.Select(b => b.FillsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))} | {median.Commits:N0} ({fills / (double)median.Commits:N0} rows) | {rebuild.RowsPerSecond:N0} ({rebuild.Rows:N0} rows) |"));
         return 0;
     }
 
-    private static async Task<ITradingJournalStore> OpenAsync(string kind, string where, string name) => kind switch
+    /// <summary>Where one run's store lives: a new SQLite file, or a new database on the server (the script's private one).</summary>
+    private static string Address(string kind, string where, string name) => kind switch
     {
-        "sqlite-full" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, kind + "-" + name + ".db"), synchronousFull: true),
-        "sqlite-normal" => await SqliteTradingJournalStore.OpenAsync(Path.Combine(where, kind + "-" + name + ".db"), synchronousFull: false),
-        "postgres" => await PostgreSqlTradingJournalStore.OpenAsync(where + ";Database=" + Database(where, name)),
-        "postgres-async-commit" => await PostgreSqlTradingJournalStore.OpenAsync(where + ";Options=-c synchronous_commit=off;Database=" + Database(where, name)),
+        "sqlite-full" or "sqlite-normal" => Path.Combine(where, kind + "-" + name + ".db"),
+        "postgres" => where + ";Database=" + Database(where, name),
+        "postgres-async-commit" => where + ";Options=-c synchronous_commit=off;Database=" + Database(where, name),
         _ => throw new ArgumentException($"unknown store '{kind}'", nameof(kind)),
     };
 
-    /// <summary>A new, empty database per run on the server (the script's private one).</summary>
+    private static async Task<ITradingJournalStore> OpenAsync(string kind, string address) => kind switch
+    {
+        "sqlite-full" => await SqliteTradingJournalStore.OpenAsync(address, synchronousFull: true),
+        "sqlite-normal" => await SqliteTradingJournalStore.OpenAsync(address, synchronousFull: false),
+        _ => await PostgreSqlTradingJournalStore.OpenAsync(address),
+    };
+
+    /// <summary>A new, empty database on the server.</summary>
     private static string Database(string connection, string name)
     {
         var database = "j" + Guid.NewGuid().ToString("N")[..12] + name;

@@ -322,6 +322,7 @@ internal static class TradingConfigurationBinder
                 case "queueCapacity": o.QueueCapacity = Int(child, p, errors) ?? o.QueueCapacity; break;
                 case "maximumBatch": o.MaximumBatch = Int(child, p, errors) ?? o.MaximumBatch; break;
                 case "retryIntervalSeconds": o.RetryInterval = Seconds(child, p, errors) ?? o.RetryInterval; break;
+                case "followIntervalSeconds": o.FollowInterval = Seconds(child, p, errors) ?? o.FollowInterval; break;
                 case "takeover": o.Takeover = Choice(child, p, errors, TakeoverSources) ?? o.Takeover; break;
                 default: errors.Add(new(p, "unknown key")); break;
             }

@@ -28,4 +28,7 @@ internal static partial class TradingLog
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Positions reconciled from a drop copy as of {AsOf} by {Who}")]
     public static partial void Reconciled(ILogger logger, string who, DateTimeOffset asOf);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "Following the trading journal failed; retried at the next interval, and a takeover reads what was missed")]
+    public static partial void JournalFollowFailed(ILogger logger, Exception exception);
 }

@@ -45,6 +45,7 @@ public sealed class TradingJournal : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private List<JournalRecord>? _inflight;
     private Task? _loop;
+    private Task? _tail;
     private long _pending;
     private long _enqueued;
     private long _committed;
@@ -123,11 +124,14 @@ public sealed class TradingJournal : IAsyncDisposable
     /// row of the previous terms. A gain writes the term's first row (which fences every older term out of the store),
     /// waits for it to be durable, applies every row of other writers before it, and then lets orders through; with
     /// <see cref="TakeoverSource.DropCopy"/> it waits for <see cref="RiskGate.Reconcile"/> instead. A loss holds again.
+    /// While not leading, the gate follows the journal every <see cref="TradingJournalOptions.FollowInterval"/>, so a
+    /// takeover reads only the rows since the last of those reads.
     /// </summary>
     public void Follow(LeaderElector elector)
     {
         ArgumentNullException.ThrowIfNull(elector);
         Hold(HoldTakeover, true);
+        _tail ??= Task.Run(() => TailAsync(_stopping.Token), CancellationToken.None);
         elector.Changed += change =>
         {
             long generation;
@@ -207,6 +211,11 @@ public sealed class TradingJournal : IAsyncDisposable
             await loop.ConfigureAwait(false);
         }
 
+        if (_tail is { } tail)
+        {
+            await tail.ConfigureAwait(false);
+        }
+
         try
         {
             await WriteQueuedAsync(CancellationToken.None).ConfigureAwait(false);
@@ -273,6 +282,41 @@ public sealed class TradingJournal : IAsyncDisposable
         {
             // Fail closed: the gate stays held for this term.
             TradingLog.TakeoverFailed(_logger, ex, token);
+        }
+    }
+
+    /// <summary>
+    /// While held for a takeover (following, or a new leader still catching up), applies the rows other writers add,
+    /// every <see cref="TradingJournalOptions.FollowInterval"/>. The gate takes no order meanwhile; the catch-ups are
+    /// serialised with a takeover's, so each row is applied once. A read that fails is retried at the next interval (a
+    /// takeover that cannot read fails closed on its own).
+    /// </summary>
+    private async Task TailAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.FollowInterval, _gate.Time, stopping).ConfigureAwait(false);
+                bool following;
+                lock (_gate.Sync)
+                {
+                    following = (_holds & HoldTakeover) != 0;
+                }
+
+                if (following)
+                {
+                    await CatchUpAsync(stopping).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                TradingLog.JournalFollowFailed(_logger, ex);
+            }
         }
     }
 

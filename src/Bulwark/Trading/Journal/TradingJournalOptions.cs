@@ -50,6 +50,13 @@ public sealed class TradingJournalOptions
     /// <summary>Wait between attempts when the store fails. Default 100 ms.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How often a replica that follows a failover group and does not lead reads the rows the leader wrote, and applies
+    /// them to its gate, so that its takeover reads only the rows since (a catch-up that stays short however long the
+    /// session has run). Default 1 s.
+    /// </summary>
+    public TimeSpan FollowInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Where a new leader's positions come from. Default: the journal.</summary>
     public TakeoverSource Takeover { get; set; } = TakeoverSource.Journal;
 
@@ -72,6 +79,11 @@ public sealed class TradingJournalOptions
         if (RetryInterval <= TimeSpan.Zero || RetryInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add(new("trading.journal.retryIntervalSeconds", "must be greater than 0 and at most 60 seconds"));
+        }
+
+        if (FollowInterval <= TimeSpan.Zero || FollowInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add(new("trading.journal.followIntervalSeconds", "must be greater than 0 and at most 60 seconds"));
         }
 
         if (!Enum.IsDefined(Takeover))

@@ -282,6 +282,68 @@ public sealed class TradingJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task AFollower_AppliesTheLeadersRowsAsTheyAreWritten_SoItsTakeoverReadsOnlyTheRest()
+    {
+        // Without following, a takeover read every row since the follower started: at a day's volume, longer than the
+        // recovery-time SLA (bench/journal/measure.sh gives the rows per second a catch-up applies).
+        var timing = new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
+        var f1 = new TradingFixture();
+        var f2 = new TradingFixture(feedReference: false);
+        var time = f1.Time;
+        var gate2 = new RiskGate(f2.Options, time);
+        gate2.UpdateReferencePrice(f2.Y, TradingFixture.ReferencePrice);
+        await using var leases = await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), time);
+        await using var store1 = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
+        var store2 = new GatedStore(await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db")));
+        await using var closeStore2 = store2;
+        var follow = new TradingJournalOptions { FollowInterval = TimeSpan.FromMilliseconds(200) };
+        await using var journal1 = await TradingJournal.StartAsync(f1.Gate, store1, follow);
+        await using var journal2 = await TradingJournal.StartAsync(gate2, store2, follow);
+        await using var e1 = new LeaderElector(leases, "engines", "r1", timing, time);
+        await using var e2 = new LeaderElector(leases, "engines", "r2", timing, time);
+        e1.BindTo(f1.Gate);
+        journal1.Follow(e1);
+        e2.BindTo(gate2);
+        journal2.Follow(e2);
+        Assert.True(await e1.StepAsync(CancellationToken.None));
+        await Eventually.WaitUntilAsync(() => journal1.HoldReason is null, Wait, "r1 caught up");
+
+        // A follower whose reads fail meanwhile goes on following once they work again.
+        store2.ReadFailure = new IOException("disk unreadable");
+        var bought = new OrderRequest(1_000, f1.A, f1.S, f1.Y, OrderSide.Buy, 50, 100);
+        Assert.True(journal1.RecordAccepted(bought, f1.Check(bought)));
+        f1.Gate.OnFill(bought.ClientOrderId, 1, 30, 100);
+        await journal1.FlushAsync();
+        var failedReads = store2.Reads;
+        await Eventually.WaitUntilAsync(() =>
+        {
+            time.Advance(follow.FollowInterval);
+            return store2.Reads > failedReads + 1;
+        }, Wait, "r2 tried to follow while its reads failed");
+        Assert.Equal(0, gate2.GetPosition(f2.A, f2.Y).Position);
+        store2.ReadFailure = null;
+
+        // r2 still follows (not leader, so held), and its gate already has r1's position and working order.
+        await Eventually.WaitUntilAsync(() =>
+        {
+            time.Advance(follow.FollowInterval);
+            return gate2.GetPosition(f2.A, f2.Y) == f1.Gate.GetPosition(f1.A, f1.Y) && gate2.GetWorkingOrders().Count == 1;
+        }, Wait, "r2 followed r1's rows");
+        Assert.Equal(RiskRejectReason.NotLeader, gate2.Check(new OrderRequest(2_000, f2.A, f2.S, f2.Y, OrderSide.Buy, 1, 100)).Reason);
+
+        // One more row, after r2's last read; then r1's lease lapses and r2 takes over: its catch-up applies that row only.
+        f1.Gate.OnFill(bought.ClientOrderId, 2, 20, 100);
+        await journal1.FlushAsync();
+        var followed = journal2.RowsApplied;
+        time.Advance(timing.Ttl + TimeSpan.FromMilliseconds(1));
+        Assert.True(await e2.StepAsync(CancellationToken.None));
+        await Eventually.WaitUntilAsync(() => journal2.HoldReason is null, Wait, "r2 caught up");
+        Assert.InRange(journal2.RowsApplied - followed, 0, 1);
+        Assert.Equal(50, gate2.GetPosition(f2.A, f2.Y).Position);
+        Assert.Empty(gate2.GetWorkingOrders());
+    }
+
+    [Fact]
     public async Task Takeover_FromADropCopy_HoldsTheGateUntilReconcile_ThenTradesOnTheBrokersPositions()
     {
         var timing = new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
@@ -327,6 +389,8 @@ public sealed class TradingJournalTests : IDisposable
 
         public Exception? Failure { get; set; }
 
+        public Exception? ReadFailure { get; set; }
+
         public int Reads => Volatile.Read(ref _reads);
 
         public async ValueTask<JournalAppendResult> AppendAsync(IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken = default)
@@ -351,6 +415,11 @@ public sealed class TradingJournalTests : IDisposable
             if (ReadGate is { } gate)
             {
                 await gate.Task.WaitAsync(cancellationToken);
+            }
+
+            if (ReadFailure is { } failure)
+            {
+                throw failure;
             }
 
             return await inner.ReadAsync(afterSequence, limit, cancellationToken);
