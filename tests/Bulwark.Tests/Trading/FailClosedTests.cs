@@ -54,15 +54,8 @@ public sealed class FailClosedTests
     [Fact]
     public async Task Defect1_WhileAnEngageIsNotDurable_TheSystemIsCritical_AndItsStatusSaysSo()
     {
-        using var directory = new TempDirectory();
-        var (listener, port) = TestSystems.Listen();
-        using var _ = listener;
-        var options = TestSystems.GatewayOverTcp(directory.Path, port);
-        options.Trading = TradingFixture.DefaultOptions();
-        var store = new InMemoryEventStore();
-        await using var system = SafetySystem.Create(options, eventStore: store);
-        await system.StartAsync();
-        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Healthy, Deadline);
+        await using var healthy = await HealthyTradingSystem.StartAsync();
+        var (system, store) = (healthy.System, healthy.Store);
 
         store.FailAppend = e => e.Kind.StartsWith(TradingEventKinds.KillSwitchPrefix, StringComparison.Ordinal) ? new IOException("read-only file system") : null;
         await Assert.ThrowsAsync<KillSwitchNotDurableException>(() => system.Trading!.KillSwitch.EngageAsync(TradingScope.Firm, "alice", "stop"));
@@ -82,15 +75,8 @@ public sealed class FailClosedTests
     {
         // Every engage used to hold the system at Critical for the milliseconds of its write: with the default
         // restoreOnRecovery: false, an engage and release of one symbol's kill switch left the whole firm Reducing.
-        using var directory = new TempDirectory();
-        var (listener, port) = TestSystems.Listen();
-        using var _ = listener;
-        var options = TestSystems.GatewayOverTcp(directory.Path, port);
-        options.Trading = TradingFixture.DefaultOptions();
-        var store = new InMemoryEventStore();
-        await using var system = SafetySystem.Create(options, eventStore: store);
-        await system.StartAsync();
-        await Eventually.WaitUntilAsync(() => system.Manager.SystemState == SafetyState.Healthy, Deadline);
+        await using var healthy = await HealthyTradingSystem.StartAsync();
+        var (system, store) = (healthy.System, healthy.Store);
         var trading = system.Trading!;
         var symbol = TradingScope.ForSymbol(TradingFixture.OtherSymbol);
 
@@ -318,6 +304,48 @@ public sealed class FailClosedTests
     }
 
     /// <summary>An event store whose append of one kind waits until let go (a slow disk in the middle of a write).</summary>
+    /// <summary>A started safety system with trading, on an in-memory store, watching one TCP gateway, and Healthy.</summary>
+    private sealed class HealthyTradingSystem : IAsyncDisposable
+    {
+        private readonly TempDirectory _directory;
+        private readonly System.Net.Sockets.TcpListener _listener;
+
+        private HealthyTradingSystem(TempDirectory directory, System.Net.Sockets.TcpListener listener, SafetySystem system, InMemoryEventStore store) =>
+            (_directory, _listener, System, Store) = (directory, listener, system, store);
+
+        public SafetySystem System { get; }
+
+        public InMemoryEventStore Store { get; }
+
+        public static async Task<HealthyTradingSystem> StartAsync()
+        {
+            var directory = new TempDirectory();
+            var (listener, port) = TestSystems.Listen();
+            var options = TestSystems.GatewayOverTcp(directory.Path, port);
+            options.Trading = TradingFixture.DefaultOptions();
+            var store = new InMemoryEventStore();
+            var healthy = new HealthyTradingSystem(directory, listener, SafetySystem.Create(options, eventStore: store), store);
+            try
+            {
+                await healthy.System.StartAsync();
+                await Eventually.WaitUntilAsync(() => healthy.System.Manager.SystemState == SafetyState.Healthy, Deadline);
+                return healthy;
+            }
+            catch
+            {
+                await healthy.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await System.DisposeAsync();
+            _listener.Dispose();
+            _directory.Dispose();
+        }
+    }
+
     private sealed class HeldStore : IEventStore
     {
         private readonly InMemoryEventStore _inner = new();

@@ -233,23 +233,8 @@ public sealed class TradingJournalTests : IDisposable
     [Fact]
     public async Task Takeover_TheNewLeaderReadsThePreviousTermBeforeItsFirstOrder_AndTheOldLeadersLateRowsAreRefused()
     {
-        var timing = new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
-        var f1 = new TradingFixture();
-        var f2 = new TradingFixture(feedReference: false);
-        var time = f1.Time;
-        var gate2 = new RiskGate(f2.Options, time);
-        gate2.UpdateReferencePrice(f2.Y, TradingFixture.ReferencePrice);
-        await using var leases = await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), time);
-        await using var store1 = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
-        await using var store2 = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
-        await using var journal1 = await TradingJournal.StartAsync(f1.Gate, store1);
-        await using var journal2 = await TradingJournal.StartAsync(gate2, store2);
-        await using var e1 = new LeaderElector(leases, "engines", "r1", timing, time);
-        await using var e2 = new LeaderElector(leases, "engines", "r2", timing, time);
-        e1.BindTo(f1.Gate);
-        journal1.Follow(e1);
-        e2.BindTo(gate2);
-        journal2.Follow(e2);
+        await using var pair = await TwoReplicasAsync();
+        var (f1, f2, gate2, time, journal1, journal2, e1, e2, store2) = (pair.F1, pair.F2, pair.Gate2, pair.Time, pair.Journal1, pair.Journal2, pair.E1, pair.E2, pair.Store2);
 
         Assert.True(await e1.StepAsync(CancellationToken.None));
         await Eventually.WaitUntilAsync(() => journal1.HoldReason is null, Wait, "r1 caught up");
@@ -263,7 +248,7 @@ public sealed class TradingJournalTests : IDisposable
         // r2 is a follower: held (its journal holds too, and the reason given is the one that says more). r1 stops renewing
         // (paused); its lease expires and r2 wins a newer term.
         Assert.Equal(RiskRejectReason.NotLeader, gate2.Check(new OrderRequest(2_000, f2.A, f2.S, f2.Y, OrderSide.Buy, 1, 100)).Reason);
-        time.Advance(timing.Ttl + TimeSpan.FromMilliseconds(1));
+        time.Advance(Timing.Ttl + TimeSpan.FromMilliseconds(1));
         Assert.True(await e2.StepAsync(CancellationToken.None));
         await Eventually.WaitUntilAsync(() => journal2.HoldReason is null, Wait, "r2 caught up");
 
@@ -286,25 +271,10 @@ public sealed class TradingJournalTests : IDisposable
     {
         // Without following, a takeover read every row since the follower started: at a day's volume, longer than the
         // recovery-time SLA (bench/journal/measure.sh gives the rows per second a catch-up applies).
-        var timing = new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
-        var f1 = new TradingFixture();
-        var f2 = new TradingFixture(feedReference: false);
-        var time = f1.Time;
-        var gate2 = new RiskGate(f2.Options, time);
-        gate2.UpdateReferencePrice(f2.Y, TradingFixture.ReferencePrice);
-        await using var leases = await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), time);
-        await using var store1 = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
-        var store2 = new GatedStore(await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db")));
-        await using var closeStore2 = store2;
         var follow = new TradingJournalOptions { FollowInterval = TimeSpan.FromMilliseconds(200) };
-        await using var journal1 = await TradingJournal.StartAsync(f1.Gate, store1, follow);
-        await using var journal2 = await TradingJournal.StartAsync(gate2, store2, follow);
-        await using var e1 = new LeaderElector(leases, "engines", "r1", timing, time);
-        await using var e2 = new LeaderElector(leases, "engines", "r2", timing, time);
-        e1.BindTo(f1.Gate);
-        journal1.Follow(e1);
-        e2.BindTo(gate2);
-        journal2.Follow(e2);
+        await using var pair = await TwoReplicasAsync(follow);
+        var (f1, f2, gate2, time, journal1, journal2, e1, e2) = (pair.F1, pair.F2, pair.Gate2, pair.Time, pair.Journal1, pair.Journal2, pair.E1, pair.E2);
+        var store2 = pair.Store2;
         Assert.True(await e1.StepAsync(CancellationToken.None));
         await Eventually.WaitUntilAsync(() => journal1.HoldReason is null, Wait, "r1 caught up");
 
@@ -335,7 +305,7 @@ public sealed class TradingJournalTests : IDisposable
         f1.Gate.OnFill(bought.ClientOrderId, 2, 20, 100);
         await journal1.FlushAsync();
         var followed = journal2.RowsApplied;
-        time.Advance(timing.Ttl + TimeSpan.FromMilliseconds(1));
+        time.Advance(Timing.Ttl + TimeSpan.FromMilliseconds(1));
         Assert.True(await e2.StepAsync(CancellationToken.None));
         await Eventually.WaitUntilAsync(() => journal2.HoldReason is null, Wait, "r2 caught up");
         Assert.InRange(journal2.RowsApplied - followed, 0, 1);
@@ -346,7 +316,7 @@ public sealed class TradingJournalTests : IDisposable
     [Fact]
     public async Task Takeover_FromADropCopy_HoldsTheGateUntilReconcile_ThenTradesOnTheBrokersPositions()
     {
-        var timing = new LeaderElectorOptions { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
+        var timing = Timing;
         var f = new TradingFixture(o => o.Firm.MaximumLongPosition = 100);
         await using var leases = await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), f.Time);
         await using var store = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
@@ -368,6 +338,76 @@ public sealed class TradingJournalTests : IDisposable
         Assert.True(f.Check(f.Buy(10)).IsAccepted);
         await journal.FlushAsync();
         Assert.Contains(await store.ReadAsync(0, 100), r => r.Kind == JournalRecordKind.Reconciled && r.Quantity == 90 && r.Actor == "ops");
+    }
+
+    private static readonly LeaderElectorOptions Timing = new() { Ttl = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(500), SafetyMargin = TimeSpan.FromMilliseconds(500) };
+
+    /// <summary>
+    /// Two replicas of one failover group on one journal file, on one fake clock (f1's): r1 on f1's gate, r2 on a gate of
+    /// its own whose store can be held back or made to fail; each journal follows its replica's elector (not started:
+    /// the test steps them).
+    /// </summary>
+    private async Task<TwoReplicas> TwoReplicasAsync(TradingJournalOptions? options = null)
+    {
+        var pair = new TwoReplicas { F1 = new TradingFixture(), F2 = new TradingFixture(feedReference: false) };
+        try
+        {
+            pair.Gate2 = new RiskGate(pair.F2.Options, pair.Time);
+            pair.Gate2.UpdateReferencePrice(pair.F2.Y, TradingFixture.ReferencePrice);
+            pair.Leases = await SqliteLeaseCoordinator.OpenAsync(_dir.File("leases.db"), pair.Time);
+            pair.Store1 = await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db"));
+            pair.Store2 = new GatedStore(await SqliteTradingJournalStore.OpenAsync(_dir.File("journal.db")));
+            pair.Journal1 = await TradingJournal.StartAsync(pair.F1.Gate, pair.Store1, options);
+            pair.Journal2 = await TradingJournal.StartAsync(pair.Gate2, pair.Store2, options);
+            pair.E1 = new LeaderElector(pair.Leases, "engines", "r1", Timing, pair.Time);
+            pair.E2 = new LeaderElector(pair.Leases, "engines", "r2", Timing, pair.Time);
+            pair.E1.BindTo(pair.F1.Gate);
+            pair.Journal1.Follow(pair.E1);
+            pair.E2.BindTo(pair.Gate2);
+            pair.Journal2.Follow(pair.E2);
+            return pair;
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class TwoReplicas : IAsyncDisposable
+    {
+        public required TradingFixture F1 { get; init; }
+
+        public required TradingFixture F2 { get; init; }
+
+        public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time => F1.Time;
+
+        public RiskGate Gate2 { get; set; } = null!;
+
+        public SqliteLeaseCoordinator? Leases { get; set; }
+
+        public ITradingJournalStore? Store1 { get; set; }
+
+        public GatedStore Store2 { get; set; } = null!;
+
+        public TradingJournal Journal1 { get; set; } = null!;
+
+        public TradingJournal Journal2 { get; set; } = null!;
+
+        public LeaderElector E1 { get; set; } = null!;
+
+        public LeaderElector E2 { get; set; } = null!;
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var disposable in new IAsyncDisposable?[] { E2, E1, Journal2, Journal1, Store2, Store1, Leases })
+            {
+                if (disposable is not null)
+                {
+                    await disposable.DisposeAsync();
+                }
+            }
+        }
     }
 
     private static OrderRequest Send(TradingFixture f, TradingJournal journal, OrderRequest order)
