@@ -67,7 +67,7 @@ internal static class KeysCommand
             string secret;
             try
             {
-                (key, secret) = await opened.Keys.AddAsync(keyName, parsedRole, who, cancellationToken).ConfigureAwait(false);
+                (key, secret) = await OnKeyFileAsync(opened.KeysPath, () => opened.Keys.AddAsync(keyName, parsedRole, who, cancellationToken)).ConfigureAwait(false);
             }
             catch (InvalidOperationException ex)
             {
@@ -108,7 +108,7 @@ internal static class KeysCommand
                 return ExitCodes.Usage;
             }
 
-            var keys = await opened.Keys.ListAsync(cancellationToken).ConfigureAwait(false);
+            var keys = await OnKeyFileAsync(opened.KeysPath, () => opened.Keys.ListAsync(cancellationToken)).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 await stdout.WriteLineAsync(Text.Json(keys.Select(View))).ConfigureAwait(false);
@@ -151,7 +151,7 @@ internal static class KeysCommand
 
             var who = Who();
             var target = parse.GetValue(key) ?? "";
-            if (await opened.Keys.RevokeAsync(target, who, cancellationToken).ConfigureAwait(false) is not { } revoked)
+            if (await OnKeyFileAsync(opened.KeysPath, () => opened.Keys.RevokeAsync(target, who, cancellationToken)).ConfigureAwait(false) is not { } revoked)
             {
                 await stderr.WriteLineAsync($"error: no valid key has the name or id '{target}'; see 'bulwark keys list'").ConfigureAwait(false);
                 return ExitCodes.Failure;
@@ -178,7 +178,7 @@ internal static class KeysCommand
     private static string Who() => $"{Environment.UserName}@{Environment.MachineName}";
 
     /// <summary>The key file beside the store the command names, opened (created when missing); null after printing why not.</summary>
-    private static async Task<(ApiKeyStore Keys, string DatabasePath)?> OpenAsync(FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<(ApiKeyStore Keys, string DatabasePath, string KeysPath)?> OpenAsync(FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
     {
         var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
         if (databasePath is null)
@@ -188,7 +188,20 @@ internal static class KeysCommand
         }
 
         var keysPath = Path.Combine(Path.GetDirectoryName(databasePath)!, ApiKeyStore.FileName);
-        return (await ApiKeyStore.OpenAsync(keysPath, TimeProvider.System, cancellationToken).ConfigureAwait(false), databasePath);
+        return (await OnKeyFileAsync(keysPath, () => ApiKeyStore.OpenAsync(keysPath, TimeProvider.System, cancellationToken)).ConfigureAwait(false), databasePath, keysPath);
+    }
+
+    /// <summary>Uses the key file; a failure of the file itself (damaged, read-only, full, locked) is one line naming it, exit 1.</summary>
+    private static async Task<T> OnKeyFileAsync<T>(string keysPath, Func<Task<T>> use)
+    {
+        try
+        {
+            return await use().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not CliFailureException && StoreErrors.Describe(keysPath, ex) is { } message)
+        {
+            throw new CliFailureException(message, ex);
+        }
     }
 
     /// <summary>Records the change in the event log; a store that cannot take it is a warning (the key change stands).</summary>

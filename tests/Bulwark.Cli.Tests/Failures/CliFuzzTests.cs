@@ -64,6 +64,10 @@ public sealed class CliFuzzTests(ITestOutputHelper output) : IDisposable
         (["failover", "switchover", "--group", "engines", "--to", "b", "--timeout", "0.2s", "--config", config], true, true),
         (["slo", "rules", "--config", config], false, false),
         (["config", "check", config], false, false),
+        (["keys", "list", "--data-dir", data], false, false),
+        (["keys", "list", "--data-dir", data, "--json"], false, false),
+        (["keys", "add", "--role", "viewer", "--name", "fuzz", "--data-dir", data], false, true),
+        (["keys", "revoke", "fuzz", "--data-dir", data], false, true),
     ];
 
     /// <summary>Bad arguments added to a command: each must be refused with exit 2.</summary>
@@ -204,6 +208,54 @@ public sealed class CliFuzzTests(ITestOutputHelper output) : IDisposable
         }
 
         output.WriteLine($"{cases} damaged-store cases");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Theory]
+    [InlineData("not a database")]
+    [InlineData("truncated")]
+    [InlineData("a directory")]
+    public async Task EveryKeysCommand_OnADamagedKeyFile_ExitsWithOneLineSayingWhatToDo_NeverACrash(string damage)
+    {
+        Directory.CreateDirectory(Data);
+        Assert.Equal(0, (await RunAsync(["keys", "add", "--role", "viewer", "--name", "first", "--data-dir", Data])).ExitCode);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var keys = Path.Combine(Data, Bulwark.Server.Auth.ApiKeyStore.FileName);
+        switch (damage)
+        {
+            case "not a database":
+                File.WriteAllText(keys, "this is not a database, it is a text file of some length.\n");
+                break;
+            case "truncated":
+                var bytes = File.ReadAllBytes(keys);
+                File.WriteAllBytes(keys, bytes[..(bytes.Length / 3)]);
+                break;
+            default:
+                File.Delete(keys);
+                Directory.CreateDirectory(keys);
+                break;
+        }
+
+        var failures = new List<string>();
+        foreach (var command in new[]
+        {
+            new[] { "keys", "list", "--data-dir", Data },
+            ["keys", "list", "--data-dir", Data, "--json"],
+            ["keys", "add", "--role", "viewer", "--name", "second", "--data-dir", Data],
+            ["keys", "revoke", "first", "--data-dir", Data],
+        })
+        {
+            var result = await RunAsync(command, damage);
+            var problem = Check(result, refused: false) ?? (result.ExitCode is 1 or 2 ? null : $"exit {result.ExitCode}, expected 1 or 2 for a key file that is {damage}");
+            var errors = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("error: ", StringComparison.Ordinal));
+            problem ??= errors == 1 ? null : $"{errors} 'error:' lines, expected one";
+            problem ??= result.Stderr.Contains(keys, StringComparison.Ordinal) ? null : "the error does not name the key file";
+            if (problem is not null)
+            {
+                failures.Add($"[{damage}] {Show(command)}: {problem}\n    stderr: {First(result.Stderr)}");
+            }
+        }
+
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
