@@ -84,7 +84,11 @@ public sealed class SafetySystemTests : IDisposable
         var (a, s, y) = (gate.GetAccountId("A1"), gate.GetStrategyId("S1"), gate.GetSymbolId("XYZ"));
         gate.UpdateReferencePrice(y, 100);
         var id = 1L;
-        Bulwark.Trading.RiskDecision Buy() => gate.Check(new Bulwark.Trading.OrderRequest(id++, a, s, y, Bulwark.Trading.OrderSide.Buy, 1, 100));
+        Bulwark.Trading.RiskDecision Buy()
+        {
+            gate.UpdateReferencePrice(y, 100); // fed as a price feed would: fed once, it goes stale (5 s) on a slow start
+            return gate.Check(new Bulwark.Trading.OrderRequest(id++, a, s, y, Bulwark.Trading.OrderSide.Buy, 1, 100));
+        }
 
         // Held from the start until the first evidence (UntilTheSystemStateIsFirstKnown_TradingIsHeld): the hold
         // lifts when the Healthy transition is recorded, a moment after the state itself reads Healthy.

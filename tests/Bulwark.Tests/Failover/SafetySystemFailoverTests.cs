@@ -134,7 +134,14 @@ public sealed class SafetySystemRoutingTests : IDisposable
             var id = 0L;
             RiskDecision Buy() => gate.Check(new OrderRequest(++id, gate.GetAccountId("A1"), gate.GetStrategyId("S1"), y, OrderSide.Buy, 1, 100));
 
-            await Eventually.WaitUntilAsync(() => pool.HealthyCount == 2 && Buy().IsAccepted, Deadline, "both gateways healthy and trading");
+            // The mark is fed as a price feed would while waiting: fed once, it went stale (5 s) on a slow start, and
+            // every buy after that was refused for it (seen in CI).
+            RiskDecision? last = null;
+            await Eventually.WaitUntilAsync(() =>
+            {
+                gate.UpdateReferencePrice(y, 100);
+                return Task.FromResult(pool.HealthyCount == 2 && (last = Buy()).Value.IsAccepted);
+            }, Deadline, () => $"both gateways healthy and trading; healthy {pool.HealthyCount}, last decision {last}");
             Assert.Equal(0.75, pool.Shares()["gw2"]);
 
             two.Stop();

@@ -44,7 +44,11 @@ public sealed class LiveRedundancyTests : IDisposable
             var (a, s, y) = (gate.GetAccountId("A1"), gate.GetStrategyId("S1"), gate.GetSymbolId("XYZ"));
             gate.UpdateReferencePrice(y, 100);
             var id = 1L;
-            RiskDecision Buy() => gate.Check(new OrderRequest(id++, a, s, y, OrderSide.Buy, 1, 100));
+            RiskDecision Buy()
+            {
+                gate.UpdateReferencePrice(y, 100); // fed as a price feed would: fed once, it goes stale (5 s) on a slow start
+                return gate.Check(new OrderRequest(id++, a, s, y, OrderSide.Buy, 1, 100));
+            }
             await Eventually.WaitUntilAsync(() => Buy().IsAccepted, Deadline, "trading once the gateway is healthy");
 
             Assert.Equal((1, true), Level(await system.ValidateRedundancyAsync()));
