@@ -12,7 +12,7 @@ namespace Bulwark.Nemesis.Tests;
 /// started again on the same journal. Its output must show every one of them restored, and no order passed before the
 /// rebuild was complete: orders waiting for the new process are checked during the rebuild and all rejected.
 /// </summary>
-public sealed class RestartTests : IAsyncDisposable
+public sealed class RestartTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
     private readonly TempDirectory _dir = new();
@@ -114,7 +114,11 @@ public sealed class RestartTests : IAsyncDisposable
         Assert.False(venue.HasExited);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xUnit v2 never calls a test class's DisposeAsync, so every run left its venue
+    // and second engine running (found as seven of each on this machine after a day of CI runs).
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {

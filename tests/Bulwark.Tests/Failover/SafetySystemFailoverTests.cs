@@ -114,7 +114,7 @@ public sealed class SafetySystemRoutingTests : IDisposable
             foreach (var (name, port) in new[] { ("gw1", portOne), ("gw2", portTwo) })
             {
                 var component = new ComponentOptions { Name = name, Criticality = Criticality.Informational, FailureThreshold = 1, SuccessThreshold = 1 };
-                component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 1 });
+                component.Checks.Add(new CheckOptions { Type = CheckType.Tcp, Host = "127.0.0.1", Port = port, TimeoutSeconds = 5 }); // a stopped listener refuses at once: the timeout only covers a slow machine
                 options.Components.Add(component);
             }
 

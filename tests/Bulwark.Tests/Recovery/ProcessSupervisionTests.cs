@@ -71,7 +71,13 @@ public sealed class ProcessSupervisionTests
         await harness.WaitForAsync(RecoveryEventKinds.CrashLoop);
 
         File.WriteAllText(flag, "");
-        var outcome = await recovery.RunAsync("restart-flaky", RecoveryTrigger.Person("ops", "config fixed"))!;
+
+        // A run of the plan the crash loop triggered may still be going: a person's run is then coalesced into it (null),
+        // so ask until this one is a run of its own (bounded).
+        Task<RecoveryOutcome>? run = null;
+        await Eventually.WaitUntilAsync(() => (run = recovery.RunAsync("restart-flaky", RecoveryTrigger.Person("ops", "config fixed"))) is not null,
+            TimeSpan.FromSeconds(30), "a run of its own for the person");
+        var outcome = await run!;
 
         Assert.Equal(RecoveryOutcome.Succeeded, outcome.Outcome);
         Assert.False(recovery.Supervisor.Status("flaky").Replicas[0].GaveUp);
