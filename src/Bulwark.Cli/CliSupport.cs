@@ -54,9 +54,34 @@ internal static class StoreLocator
     }
 }
 
+/// <summary>What <see cref="StoreReader.LocateAndOpenAsync"/> found: the store and its path, or the exit code without it.</summary>
+internal readonly record struct OpenedStore(SqliteEventStore? Store, string? DatabasePath, int Exit)
+{
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Store), nameof(DatabasePath))]
+    public bool IsOpen => Store is not null && DatabasePath is not null;
+}
+
 /// <summary>Opens the store for reading, or says on stderr why it cannot (no store there, unreadable).</summary>
 internal static class StoreReader
 {
+    /// <summary>
+    /// The store a command names (<c>--data-dir</c>, the configuration, or the default), opened for reading; without it,
+    /// after saying why on stderr, the exit code: <see cref="ExitCodes.Usage"/> for a bad configuration,
+    /// <see cref="ExitCodes.Failure"/> for a store that cannot be read.
+    /// </summary>
+    public static async Task<OpenedStore> LocateAndOpenAsync(FileInfo? config, DirectoryInfo? dataDirectory, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var (databasePath, errors) = StoreLocator.Locate(config, dataDirectory);
+        if (databasePath is null)
+        {
+            ConfigErrors.Print(stderr, errors);
+            return new OpenedStore(null, null, ExitCodes.Usage);
+        }
+
+        var store = await OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false);
+        return new OpenedStore(store, databasePath, store is null ? ExitCodes.Failure : ExitCodes.Ok);
+    }
+
     public static async Task<SqliteEventStore?> OpenAsync(string databasePath, TextWriter stderr, CancellationToken cancellationToken)
     {
         try

@@ -224,17 +224,13 @@ internal static class AvailabilityCommands
     private static async Task<(AvailabilityMonitor? Monitor, int Exit, string? DatabasePath, bool Evaluating)> LoadAsync(
         FileInfo? config, DirectoryInfo? dataDir, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
-        if (databasePath is null)
+        var opened = await StoreReader.LocateAndOpenAsync(config, dataDir, stderr, cancellationToken).ConfigureAwait(false);
+        if (!opened.IsOpen)
         {
-            ConfigErrors.Print(stderr, errors);
-            return (null, ExitCodes.Usage, null, false);
+            return (null, opened.Exit, opened.DatabasePath, false);
         }
 
-        if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
-        {
-            return (null, ExitCodes.Failure, databasePath, false);
-        }
+        var (store, databasePath) = (opened.Store, opened.DatabasePath);
 
         await using (store.ConfigureAwait(false))
         {

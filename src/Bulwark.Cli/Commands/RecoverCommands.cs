@@ -265,17 +265,13 @@ internal static class RecoverCommands
                 return ExitCodes.Usage;
             }
 
-            var (databasePath, errors) = StoreLocator.Locate(parse.GetValue(config), parse.GetValue(dataDir));
-            if (databasePath is null)
+            var opened = await StoreReader.LocateAndOpenAsync(parse.GetValue(config), parse.GetValue(dataDir), stderr, cancellationToken).ConfigureAwait(false);
+            if (!opened.IsOpen)
             {
-                ConfigErrors.Print(stderr, errors);
-                return ExitCodes.Usage;
+                return opened.Exit;
             }
 
-            if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
-            {
-                return ExitCodes.Failure;
-            }
+            var store = opened.Store;
 
             IReadOnlyList<RecoveryExecution> runs;
             await using (store.ConfigureAwait(false))

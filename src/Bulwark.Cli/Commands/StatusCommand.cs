@@ -27,17 +27,13 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(FileInfo? config, DirectoryInfo? dataDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var (databasePath, errors) = StoreLocator.Locate(config, dataDir);
-        if (databasePath is null)
+        var opened = await StoreReader.LocateAndOpenAsync(config, dataDir, stderr, cancellationToken).ConfigureAwait(false);
+        if (!opened.IsOpen)
         {
-            ConfigErrors.Print(stderr, errors);
-            return ExitCodes.Usage;
+            return opened.Exit;
         }
 
-        if (await StoreReader.OpenAsync(databasePath, stderr, cancellationToken).ConfigureAwait(false) is not { } store)
-        {
-            return ExitCodes.Failure;
-        }
+        var (store, databasePath) = (opened.Store, opened.DatabasePath);
 
         StatusReport? report;
         await using (store.ConfigureAwait(false))
